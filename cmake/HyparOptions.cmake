@@ -1,0 +1,24 @@
+# Project-wide compile options for hypar's own targets (never forced onto users of the package).
+
+# Sanitizers apply to every target in the build, so that templates instantiated in tests and the
+# compiled library agree on instrumentation.
+if(HYPAR_SANITIZE)
+  string(REPLACE "," ";" _hypar_sanitizers "${HYPAR_SANITIZE}")
+  if("thread" IN_LIST _hypar_sanitizers AND "address" IN_LIST _hypar_sanitizers)
+    message(FATAL_ERROR "HYPAR_SANITIZE: thread cannot be combined with address")
+  endif()
+  add_compile_options(-fsanitize=${HYPAR_SANITIZE} -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=${HYPAR_SANITIZE})
+  if("undefined" IN_LIST _hypar_sanitizers)
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+endif()
+
+# hypar_apply_project_options(target): warnings (and -Werror when asked) on a target of ours.
+function(hypar_apply_project_options target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wno-interference-size)
+  if(HYPAR_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,134 @@
+# Test registration helpers. Every part of hypar registers its tests with these, so adding a part
+# never means touching the harness.
+#
+#   hypar_add_unit_test(<name> SOURCES a.cpp... [LABELS l...] [LIBRARIES lib...] [TIMEOUT s])
+#       A GoogleTest program; each TEST becomes its own ctest entry. Label `concurrency` marks the
+#       tests the ThreadSanitizer build runs.
+#   hypar_add_mpi_test(<name> SOURCES a.cpp... [RANKS 1 2 3 4] [THREADS 1 2] [LABELS l...]
+#                      [LIBRARIES lib...] [TIMEOUT s])
+#       A GoogleTest program with the MPI-aware main (tests/support/mpi_test_main.cpp), registered
+#       once per rank count as <name>.<R>ranks (and .<T>threads when several THREADS are given),
+#       run through mpiexec with --oversubscribe.
+#   hypar_add_example(<name> [SOURCES ...] [RANKS R] [ARGS ...] [PASS_REGULAR_EXPRESSION re])
+#       Builds examples/<name>.cpp and runs it as test example.<name>. Examples check their own
+#       result against a sequential computation and exit non-zero on a mismatch.
+#   hypar_mpiexec_command(<out-var> <ranks>)
+#       The command prefix that starts <ranks> ranks, for tests that run programs under MPI.
+
+# Environment shared by every test: sanitizer settings and what Open MPI needs in a container.
+set(HYPAR_SANITIZER_SUPPRESSIONS "${PROJECT_SOURCE_DIR}/tests/support/sanitizers")
+set(HYPAR_TEST_ENVIRONMENT
+  "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1"
+  "LSAN_OPTIONS=suppressions=${HYPAR_SANITIZER_SUPPRESSIONS}/lsan.supp:print_suppressions=0"
+  "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+  "TSAN_OPTIONS=suppressions=${HYPAR_SANITIZER_SUPPRESSIONS}/tsan.supp:ignore_noninstrumented_modules=1:halt_on_error=1:second_deadlock_stack=1"
+  "OMPI_ALLOW_RUN_AS_ROOT=1"
+  "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+  "OMPI_MCA_rmaps_base_oversubscribe=1"
+  "OMPI_MCA_btl_vader_single_copy_mechanism=none"
+  "OMPI_MCA_btl=self,vader,tcp"
+  "OMPI_MCA_btl_tcp_if_include=lo"
+  "OMPI_MCA_oob_tcp_if_include=lo"
+  "PMIX_MCA_gds=hash")
+# Under a sanitizer everything runs several times slower.
+if(HYPAR_SANITIZE)
+  set(HYPAR_TEST_TIMEOUT 900)
+else()
+  set(HYPAR_TEST_TIMEOUT 300)
+endif()
+
+add_library(hypar_test_support INTERFACE)
+target_include_directories(hypar_test_support INTERFACE "${PROJECT_SOURCE_DIR}/tests/support")
+target_link_libraries(hypar_test_support INTERFACE hypar::hypar GTest::gtest)
+
+if(HYPAR_WITH_MPI)
+  add_library(hypar_mpi_test_main STATIC "${PROJECT_SOURCE_DIR}/tests/support/mpi_test_main.cpp")
+  target_link_libraries(hypar_mpi_test_main PUBLIC hypar_test_support MPI::MPI_CXX)
+  hypar_apply_project_options(hypar_mpi_test_main)
+endif()
+
+include(GoogleTest)
+
+function(hypar_add_unit_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LABELS;LIBRARIES" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT ${HYPAR_TEST_TIMEOUT})
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE hypar_test_support GTest::gtest_main ${ARG_LIBRARIES})
+  hypar_apply_project_options(${name})
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 120
+    PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+               ENVIRONMENT "${HYPAR_TEST_ENVIRONMENT}")
+endfunction()
+
+function(hypar_mpiexec_command out ranks)
+  set(${out} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} --oversubscribe --bind-to none
+      ${MPIEXEC_PREFLAGS} PARENT_SCOPE)
+endfunction()
+
+function(hypar_add_mpi_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;RANKS;THREADS;LABELS;LIBRARIES" ${ARGN})
+  if(NOT HYPAR_WITH_MPI)
+    return()
+  endif()
+  if(NOT ARG_RANKS)
+    set(ARG_RANKS 1 2 3 4)
+  endif()
+  if(NOT ARG_THREADS)
+    set(ARG_THREADS 1)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT ${HYPAR_TEST_TIMEOUT})
+  endif()
+  list(LENGTH ARG_THREADS _thread_variants)
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE hypar_mpi_test_main ${ARG_LIBRARIES})
+  hypar_apply_project_options(${name})
+  foreach(ranks IN LISTS ARG_RANKS)
+    foreach(threads IN LISTS ARG_THREADS)
+      set(test_name "${name}.${ranks}ranks")
+      if(_thread_variants GREATER 1)
+        string(APPEND test_name ".${threads}threads")
+      endif()
+      hypar_mpiexec_command(launcher ${ranks})
+      add_test(NAME ${test_name} COMMAND ${launcher} $<TARGET_FILE:${name}> ${MPIEXEC_POSTFLAGS})
+      math(EXPR cores "${ranks} * ${threads}")
+      set_tests_properties(${test_name} PROPERTIES
+        LABELS "mpi;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} PROCESSORS ${cores}
+        ENVIRONMENT "${HYPAR_TEST_ENVIRONMENT};HYPAR_NUM_THREADS=${threads};OMP_NUM_THREADS=${threads}")
+    endforeach()
+  endforeach()
+endfunction()
+
+function(hypar_add_example name)
+  cmake_parse_arguments(ARG "" "RANKS;PASS_REGULAR_EXPRESSION" "SOURCES;ARGS;LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    set(ARG_SOURCES "${name}.cpp")
+  endif()
+  if(ARG_RANKS AND NOT HYPAR_WITH_MPI)
+    return()
+  endif()
+  set(target example_${name})
+  add_executable(${target} ${ARG_SOURCES})
+  set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name})
+  target_link_libraries(${target} PRIVATE hypar::hypar ${ARG_LIBRARIES})
+  hypar_apply_project_options(${target})
+  if(NOT HYPAR_BUILD_TESTS)
+    return()
+  endif()
+  if(ARG_RANKS)
+    hypar_mpiexec_command(launcher ${ARG_RANKS})
+    add_test(NAME example.${name} COMMAND ${launcher} $<TARGET_FILE:${target}> ${ARG_ARGS})
+  else()
+    add_test(NAME example.${name} COMMAND ${target} ${ARG_ARGS})
+  endif()
+  set_tests_properties(example.${name} PROPERTIES LABELS "example" TIMEOUT ${HYPAR_TEST_TIMEOUT}
+                       ENVIRONMENT "${HYPAR_TEST_ENVIRONMENT}")
+  if(ARG_PASS_REGULAR_EXPRESSION)
+    set_tests_properties(example.${name} PROPERTIES
+                         PASS_REGULAR_EXPRESSION "${ARG_PASS_REGULAR_EXPRESSION}")
+  endif()
+endfunction()

@@ -1,0 +1,8 @@
+#pragma once
+// The umbrella header: everything of hypar's public API. Each part also has a header of its own
+// (<hypar/par.hpp>, <hypar/chan.hpp>, <hypar/dist.hpp>, <hypar/kernels.hpp>, ...).
+
+#include <hypar/core/config.hpp>
+#include <hypar/core/error.hpp>
+#include <hypar/core/topology.hpp>
+#include <hypar/version.hpp>

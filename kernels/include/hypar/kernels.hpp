@@ -1,0 +1,4 @@
+#pragma once
+// Vectorised, single-threaded inner loops (namespace hypar::kernels). Callers parallelise.
+
+#include <hypar/kernels/isa.hpp>
