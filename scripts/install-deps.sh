@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every system package hypar needs on Debian 12 (build tools, MPI, Eigen, Boost, GoogleTest,
+# oneTBB for the benchmark peers, CLI11, nlohmann-json, zlib, libpng, Slurm and munge for the job
+# script tests, ccache). Idempotent and quiet: when everything is already there it only checks.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml
+  openmpi-bin libopenmpi-dev
+  libeigen3-dev libboost-dev libgtest-dev libgmock-dev libtbb-dev
+  zlib1g-dev libpng-dev libcli11-dev nlohmann-json3-dev
+  slurm-wlm munge
+  coreutils procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "install-deps: missing packages (${missing[*]}) and not root; install them or run as root" >&2
+    exit 2
+  fi
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: installs the dependencies, then builds and tests three
+# configurations: Release (every test), ASan+UBSan (every test), TSan (the concurrency tests).
+#   scripts/test.sh                 all three
+#   scripts/test.sh release asan    only these presets
+# Environment: HYPAR_JOBS (build jobs, default: all CPUs), CTEST_ARGS (extra ctest arguments).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+scripts/install-deps.sh
+
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(release asan tsan)
+jobs=${HYPAR_JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Open MPI refuses to run as root unless told; tests start more ranks than this machine has cores.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+status=0
+summary=()
+for preset in "${presets[@]}"; do
+  echo "=== hypar: $preset: configure and build ===" >&2
+  start=$SECONDS
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "=== hypar: $preset: test ===" >&2
+  # shellcheck disable=SC2086
+  if ctest --preset "$preset" -j "$jobs" ${CTEST_ARGS:-}; then
+    summary+=("$preset: passed ($((SECONDS - start)) s)")
+  else
+    summary+=("$preset: FAILED ($((SECONDS - start)) s)")
+    status=1
+  fi
+done
+printf '%s\n' "${summary[@]}" >&2
+exit $status

@@ -1,0 +1,50 @@
+# Spack recipe for hypar, written for Spack 0.23 (`from spack.package import *`). With Spack 1.x the
+# build systems moved to the spack_repo.builtin package; the import below picks them up there too.
+from spack.package import *  # noqa: F401,F403
+
+try:  # Spack 1.x: CMakePackage lives in the builtin package repository
+    from spack_repo.builtin.build_systems.cmake import CMakePackage  # noqa: F811
+except ImportError:  # Spack 0.23: CMakePackage comes from spack.package
+    pass
+
+
+class Hypar(CMakePackage):
+    """Rayon and Crossbeam patterns for hybrid MPI + OpenMP programs in C++20: parallel
+    iterators and sorts, pools, scopes, channels, lock-free queues, pipelines, SIMD kernels, and
+    the same vocabulary across ranks (distributed iterators, partitioning, distributed sort)."""
+
+    homepage = "https://hypar.readthedocs.io"
+    git = "https://github.com/hypar-hpc/hypar.git"
+
+    maintainers("hypar-hpc")
+    license("Apache-2.0")
+
+    version("main", branch="main")
+
+    variant("mpi", default=True, description="Build the distributed layer (hypar::dist) on MPI")
+    variant("openmp", default=True, description="Run the parallel core on OpenMP tasks")
+    variant("drivers", default=True, description="Build hypar-stats, hypar-sort, hypar-heat")
+
+    depends_on("cxx", type="build")
+    depends_on("cmake@3.21:", type="build")
+    depends_on("mpi", when="+mpi")
+    depends_on("eigen@3.3:")
+    depends_on("boost@1.70:")
+    depends_on("googletest@1.10:", type="test")
+    depends_on("llvm-openmp", when="+openmp %apple-clang")
+
+    # The parallel core (pools, join, parallel iterators) is built on OpenMP tasks.
+    conflicts("~openmp", msg="hypar's parallel core runs on OpenMP tasks; +openmp is required")
+    conflicts("%gcc@:10", msg="hypar needs C++20 (GCC 11 or newer)")
+
+    def cmake_args(self):
+        return [
+            self.define_from_variant("HYPAR_WITH_MPI", "mpi"),
+            self.define_from_variant("HYPAR_BUILD_DRIVERS", "drivers"),
+            self.define("HYPAR_BUILD_TESTS", self.run_tests),
+            self.define("HYPAR_BUILD_EXAMPLES", False),
+            self.define("HYPAR_BUILD_BENCHMARKS", False),
+            self.define("HYPAR_WARNINGS_AS_ERRORS", False),
+            # Spack sets the target architecture flags itself.
+            self.define("HYPAR_NATIVE", False),
+        ]

@@ -1,0 +1,30 @@
+# cmake -P script: install, build the outside project against the installed package, run it.
+file(REMOVE_RECURSE "${WORK_DIR}")
+set(prefix "${WORK_DIR}/prefix")
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+if(NOT EXISTS "${prefix}/lib/cmake/hypar/hyparConfig.cmake"
+   OR NOT EXISTS "${prefix}/lib/cmake/hypar/hyparConfigVersion.cmake")
+  message(FATAL_ERROR "the install has no hyparConfig.cmake / hyparConfigVersion.cmake")
+endif()
+run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build" -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
+run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
+separate_arguments(launcher UNIX_COMMAND "${LAUNCHER}")
+if(WITH_MPI)
+  run(${launcher} "${WORK_DIR}/build/outside")
+else()
+  run("${WORK_DIR}/build/outside")
+endif()
+message(STATUS "outside project output:\n${last_output}")
+if(NOT last_output MATCHES "outside project: ok")
+  message(FATAL_ERROR "the outside project did not report success")
+endif()
