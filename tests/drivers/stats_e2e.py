@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""End-to-end tests of hypar-stats under mpirun, against the real `LC_ALL=C wc -lwcL`.
+
+usage: stats_e2e.py HYPAR_STATS RANKS [MPIEXEC...]
+Generates trees with awkward content, runs hypar-stats at RANKS ranks, and checks every file's
+counts against wc, the total row, the exit codes, the CSV and JSON formats and the error rows.
+Prints 'N passed, M failed' last and exits non-zero when anything failed."""
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+
+stats, ranks = sys.argv[1], int(sys.argv[2])
+mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
+TIMEOUT = 600
+results = []
+
+
+def run(args, stdin=None, env_extra=None, prefix=()):
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    env.update(env_extra or {})
+    cmd = list(prefix) + mpiexec + [stats, "--no-progress"] + list(args)
+    p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def wc(path):
+    out = subprocess.run(["wc", "-lwcL", path], capture_output=True, env=dict(os.environ, LC_ALL="C"),
+                         check=True).stdout.decode().split()
+    return {"lines": int(out[0]), "words": int(out[1]), "bytes": int(out[2]),
+            "max_line_length": int(out[3])}
+
+
+def case(name):
+    def wrap(fn):
+        try:
+            fn()
+            results.append((name, None))
+        except AssertionError as e:
+            results.append((name, str(e) or "assertion failed"))
+        except subprocess.TimeoutExpired:
+            results.append((name, "timed out (hang?)"))
+        return fn
+    return wrap
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def parse_csv(text):
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    check(rows[0] == ["path", "lines", "words", "bytes", "max_line_length", "error"], f"header {rows[0]}")
+    return rows[1:]
+
+
+def check_against_wc(rows, paths):
+    check(len(rows) == len(paths) + 1, f"{len(rows)} rows for {len(paths)} files")
+    total = {"lines": 0, "words": 0, "bytes": 0, "max_line_length": 0}
+    for row, path in zip(rows, paths):
+        check(row[0] == path, f"row for {row[0]!r}, expected {path!r} (input order)")
+        want = wc(path)
+        got = dict(zip(["lines", "words", "bytes", "max_line_length"], map(int, row[1:5])))
+        check(got == want, f"{path}: hypar-stats {got} != wc {want}")
+        check(row[5] == "", f"{path}: unexpected error {row[5]!r}")
+        for k in total:
+            total[k] = max(total[k], want[k]) if k == "max_line_length" else total[k] + want[k]
+    last = rows[-1]
+    check(last[0] == "total", "last row is not total")
+    got = dict(zip(["lines", "words", "bytes", "max_line_length"], map(int, last[1:5])))
+    check(got == total, f"total {got} != {total}")
+
+
+def awkward_tree(root):
+    rnd = random.Random(7)
+    files = {}
+    for b in range(256):  # every byte value, with context on both sides
+        files[f"bytes/b{b:03d}.txt"] = b"ab" + bytes([b]) + b"cd " + bytes([b]) * 3 + b"\nx" + bytes([b])
+    files["empty.txt"] = b""
+    files["no-final-newline.txt"] = b"one two\nthree"
+    files["spaces-only.txt"] = b"     \n   \t  \n"
+    files["crlf.txt"] = b"a b\r\nc d\r\n\r\n"
+    files["tabs.txt"] = b"\ta\tbb\tccc\tdddd\teeeee\n1234567\t8\n\t\t\t\n"
+    files["cr-ff-vt.txt"] = b"long line here\rshort\fx\vy z\n"
+    files["long-line.txt"] = b"w " * (3 << 20) + b"end"  # one line of 6 MiB
+    mix = bytearray()
+    for _ in range(3 << 20):
+        mix.append(rnd.choice(b"abc \t\n\r\f\v\x00\x7f\x80\xc3\xa9xyz"))
+    files["random-mix.bin"] = bytes(mix)
+    rand = bytes(rnd.getrandbits(8) for _ in range(1 << 20))
+    files["random-all-bytes.bin"] = rand
+    words = [b"alpha", b"beta", b"gamma", b"\tdelta", b"eps\x01lon", b"\xe2\x80\x94"]
+    big = bytearray()
+    while len(big) < (24 << 20):
+        line = b" ".join(rnd.choice(words) for _ in range(rnd.randrange(0, 30)))
+        big += line + b"\n"
+    files["large/big.txt"] = bytes(big)
+    for i in range(150):
+        files[f"many/small{i:03d}.txt"] = b"word " * rnd.randrange(0, 50) + (b"\n" if i % 3 else b"")
+    paths = []
+    for rel, data in sorted(files.items()):
+        p = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+    # the order hypar-stats walks: depth first, entries sorted by name at each level
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+    def walk(d):
+        out = []
+        for name in sorted(os.listdir(d)):
+            p = os.path.join(d, name)
+            if os.path.isdir(p):
+                out += walk(p)
+            else:
+                out.append(p)
+        return out
+    return walk(root)
+
+
+tmp = tempfile.mkdtemp(prefix="hypar-stats-e2e-")
+try:
+    tree = os.path.join(tmp, "tree")
+    os.makedirs(tree)
+    paths = awkward_tree(tree)
+
+    @case("awkward tree: every file equals wc, small chunks")
+    def _():
+        rc, out, err = run(["--format", "csv", "--chunk-size", "64K", tree])
+        check(rc == 0, f"exit {rc}: {err}")
+        check_against_wc(parse_csv(out), paths)
+
+    @case("awkward tree: default chunk size, 2 threads per rank")
+    def _():
+        rc, out, err = run(["--format", "csv", "--threads", "2", tree])
+        check(rc == 0, f"exit {rc}: {err}")
+        check_against_wc(parse_csv(out), paths)
+
+    @case("json format parses and agrees with wc")
+    def _():
+        rc, out, err = run(["--format", "json", "--chunk-size", "1M", tree])
+        check(rc == 0, f"exit {rc}: {err}")
+        j = json.loads(out)
+        check(j["ranks"] == ranks, f"ranks {j['ranks']}")
+        check(j["threads"] >= 1 and j["seconds"] >= 0 and j["bytes_per_second"] >= 0, "run facts")
+        check(len(j["files"]) == len(paths), "file count")
+        for f, p in zip(j["files"], paths):
+            check(f["path"] == p and f["error"] is None, f"{f['path']}")
+            check({k: f[k] for k in ("lines", "words", "bytes", "max_line_length")} == wc(p), p)
+        check(j["total"]["bytes"] == sum(os.path.getsize(p) for p in paths), "total bytes")
+
+    @case("table format has wc's columns")
+    def _():
+        some = paths[:5]
+        rc, out, err = run(["--format", "table"] + some)
+        check(rc == 0, f"exit {rc}: {err}")
+        lines = out.strip().split("\n")
+        check(len(lines) == len(some) + 1, f"{len(lines)} lines")
+        for line, p in zip(lines, some):
+            f = line.split()
+            check(f[-1] == p and list(map(int, f[:4])) == list(wc(p).values()), line)
+
+    @case("files-from a list and from stdin equal the arguments")
+    def _():
+        lst = os.path.join(tmp, "list.txt")
+        with open(lst, "w") as f:
+            f.write("\n".join(paths[:40]) + "\n")
+        rc, out, err = run(["--format", "csv", "--files-from", lst])
+        check(rc == 0, f"exit {rc}: {err}")
+        check_against_wc(parse_csv(out), paths[:40])
+        if ranks == 1:  # mpirun forwards stdin to rank 0 only; the driver broadcasts it
+            rc, out2, err = run(["--format", "csv", "--files-from", "-"],
+                                stdin=("\n".join(paths[:40]) + "\n").encode())
+            check(rc == 0 and out2 == out, f"stdin list differs (exit {rc}): {err}")
+
+    @case("errors are rows, the rest is counted, exit 1")
+    def _():
+        err_dir = os.path.join(tmp, "errors")
+        os.makedirs(err_dir, exist_ok=True)
+        fifo = os.path.join(err_dir, "fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        sock_path = os.path.join(err_dir, "sock")
+        s = socket.socket(socket.AF_UNIX)
+        if not os.path.exists(sock_path):
+            s.bind(sock_path)
+        good = paths[0]
+        args = ["--format", "csv", good, "/nonexistent/file", fifo, "/dev/null", sock_path, good]
+        rc, out, err = run(args)
+        s.close()
+        check(rc == 1, f"exit {rc}, expected 1: {err}")
+        rows = parse_csv(out)
+        check(len(rows) == 7, f"{len(rows)} rows")
+        check(rows[0][0] == good and rows[0][5] == "" and int(rows[0][3]) == os.path.getsize(good), "good file")
+        for r in rows[1:5]:
+            check(r[1] == "" and r[5] != "", f"error row {r}")
+        check("not a regular file" in rows[2][5], rows[2][5])
+        check(rows[5][0] == good and rows[5][5] == "", "file after the errors still counted")
+        check("/nonexistent/file" in err, "error not reported on stderr")
+
+    @case("directory loop with --follow is an error row, never a hang")
+    def _():
+        d = os.path.join(tmp, "loop")
+        os.makedirs(os.path.join(d, "a"), exist_ok=True)
+        with open(os.path.join(d, "a", "f.txt"), "w") as f:
+            f.write("x y\n")
+        if not os.path.islink(os.path.join(d, "a", "back")):
+            os.symlink(os.path.join(d, "a"), os.path.join(d, "a", "back"))
+        rc, out, err = run(["--format", "csv", "--follow", d])
+        check(rc == 1, f"exit {rc}: {err}")
+        rows = parse_csv(out)
+        check(any("loop" in r[5] for r in rows), f"no loop row: {rows}")
+        rc, out, err = run(["--format", "csv", d])  # without --follow the link is not walked
+        check(rc == 0, f"exit {rc}: {err}")
+
+    @case("permission error is a row (as an unprivileged user)")
+    def _():
+        if os.geteuid() != 0 or shutil.which("setpriv") is None:
+            return
+        d = tempfile.mkdtemp(prefix="hypar-perm-", dir="/tmp")
+        os.chmod(d, 0o755)
+        locked = os.path.join(d, "locked.txt")
+        open_ = os.path.join(d, "open.txt")
+        for p, mode in ((locked, 0o600), (open_, 0o644)):
+            with open(p, "w") as f:
+                f.write("a b c\n")
+            os.chmod(p, mode)
+        shutil.copy(stats, os.path.join(d, "hypar-stats"))
+        os.chmod(os.path.join(d, "hypar-stats"), 0o755)
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        cmd = prefix + mpiexec + [os.path.join(d, "hypar-stats"), "--no-progress", "--format", "csv", locked, open_]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OMPI_ALLOW")}
+        env.update(HOME=d, TMPDIR=d, OMP_NUM_THREADS="1")
+        p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env, cwd=d)
+        shutil.rmtree(d)
+        out = p.stdout.decode()
+        check(p.returncode == 1, f"exit {p.returncode}: {p.stderr.decode()}")
+        rows = parse_csv(out)
+        check("ermission" in rows[0][5], f"row {rows[0]}")
+        check(rows[1][5] == "" and rows[1][1] == "1", f"row {rows[1]}")
+
+    @case("bad flags and an unreadable --files-from exit 2 with one line")
+    def _():
+        for args in (["--format", "xml"], ["--chunk-size", "12Q"], ["--threads", "-1"],
+                     ["--no-such-flag"], ["--files-from", "/nonexistent/list"]):
+            rc, out, err = run(args)
+            check(rc == 2, f"{args}: exit {rc}")
+            check(err.strip() != "" and "hypar-stats" in err, f"{args}: message {err!r}")
+
+    @case("help and version exit 0 and name the built-in corpus")
+    def _():
+        rc, out, err = run(["--help"])
+        check(rc == 0 and "built-in corpus" in out and "--chunk-size" in out, f"help: {rc} {err}")
+        rc, out, err = run(["--version"])
+        check(rc == 0 and "hypar-stats" in out, f"version: {rc}")
+
+    @case("no paths: the built-in corpus, equal to wc")
+    def _():
+        rc, out, err = run(["--format", "json"])
+        check(rc == 0, f"exit {rc}: {err}")
+        j = json.loads(out)
+        check(len(j["files"]) >= 5, "corpus too small")
+        total = 0
+        for f in j["files"]:
+            check(f["path"].startswith("builtin/"), f["path"])
+        check(j["total"]["bytes"] > 60 << 20, "synthetic file missing")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+failed = [(n, e) for n, e in results if e]
+for n, e in results:
+    print(("FAIL " if e else "ok   ") + n + (f": {e}" if e else ""))
+print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
