@@ -5,4 +5,5 @@
 #include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
 #include <hypar/core/topology.hpp>
+#include <hypar/core.hpp>
 #include <hypar/version.hpp>
