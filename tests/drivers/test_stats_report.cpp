@@ -2,6 +2,8 @@
 // table columns, size parsing, and the synthetic corpus against a sequential count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -175,6 +177,63 @@ TEST(StatsCorpus, MaterializedFilesHoldTheEmbeddedBytes) {
   }
   // Twice gives the same folder (the corpus is made once per node).
   EXPECT_EQ(materialize_corpus(), paths);
+}
+
+}  // namespace
+
+#include "options.hpp"
+
+namespace {
+
+hypar_stats::ParseOutcome parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "hypar-stats");
+  return hypar_stats::parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+TEST(StatsOptions, DefaultsAndPaths) {
+  auto r = parse({"a.txt", "dir"});
+  ASSERT_EQ(r.kind, hypar_stats::ParseOutcome::Kind::run);
+  EXPECT_EQ(r.options.paths, (std::vector<std::string>{"a.txt", "dir"}));
+  EXPECT_EQ(r.options.format, hypar_stats::Format::table);
+  EXPECT_EQ(r.options.chunk_bytes, 64u << 20);
+  EXPECT_FALSE(r.options.progress.has_value());
+}
+
+TEST(StatsOptions, EveryFlag) {
+  auto r = parse({"--format", "json", "--threads", "3", "--chunk-size", "1M", "--no-progress",
+                  "--follow", "--fail-fast", "--files-from", "-"});
+  ASSERT_EQ(r.kind, hypar_stats::ParseOutcome::Kind::run) << r.output;
+  EXPECT_EQ(r.options.format, hypar_stats::Format::json);
+  EXPECT_EQ(r.options.threads, 3u);
+  EXPECT_EQ(r.options.chunk_bytes, 1u << 20);
+  EXPECT_EQ(r.options.progress, std::optional<bool>(false));
+  EXPECT_TRUE(r.options.follow);
+  EXPECT_TRUE(r.options.fail_fast);
+  EXPECT_EQ(r.options.files_from, std::optional<std::string>("-"));
+}
+
+TEST(StatsOptions, UsageErrorsExitTwoWithOneLine) {
+  for (auto args : std::vector<std::vector<const char*>>{
+           {"--format", "xml"}, {"--chunk-size", "12Q"}, {"--chunk-size", "10"}, {"--threads", "-1"},
+           {"--threads", "many"}, {"--bogus"}, {"--progress", "--no-progress"}, {"--format"}}) {
+    auto r = parse(args);
+    EXPECT_EQ(r.kind, hypar_stats::ParseOutcome::Kind::exit) << args[0];
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_TRUE(r.to_stderr);
+    EXPECT_EQ(r.output.rfind("hypar-stats: ", 0), 0u) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+}
+
+TEST(StatsOptions, HelpAndVersionExitZero) {
+  auto help = parse({"--help"});
+  EXPECT_EQ(help.kind, hypar_stats::ParseOutcome::Kind::exit);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("built-in corpus"), std::string::npos);
+  EXPECT_NE(help.output.find("--chunk-size"), std::string::npos);
+  auto version = parse({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("hypar-stats"), std::string::npos);
 }
 
 }  // namespace

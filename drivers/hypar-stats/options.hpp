@@ -1,0 +1,37 @@
+#pragma once
+// hypar-stats command line.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report.hpp"
+
+namespace hypar_stats {
+
+/// Everything the command line says.
+struct Options {
+  std::vector<std::string> paths;
+  std::optional<std::string> files_from;  ///< --files-from FILE ('-' = standard input)
+  Format format = Format::table;
+  std::size_t threads = 0;                       ///< 0 = hypar's default
+  std::uint64_t chunk_bytes = std::uint64_t{64} << 20;
+  std::optional<bool> progress;                  ///< unset = a bar when stderr is a terminal
+  bool follow = false;
+  bool fail_fast = false;
+};
+
+/// What parsing the command line decided.
+struct ParseOutcome {
+  enum class Kind { run, exit } kind = Kind::run;
+  int exit_code = 0;     ///< with Kind::exit: 0 after --help/--version, 2 after a usage error
+  std::string output;    ///< with Kind::exit: what to print (help text, version, or the error line)
+  bool to_stderr = false;
+  Options options;
+};
+
+/// Parses argv. Never prints and never exits: the caller prints on rank 0 only.
+ParseOutcome parse_command_line(int argc, const char* const* argv);
+
+}  // namespace hypar_stats
