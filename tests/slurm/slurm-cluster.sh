@@ -79,6 +79,7 @@ ppid_of() {
     stat=$({ cat "/proc/$1/stat"; } 2>/dev/null) || return 0
     # the command name may hold spaces/parens: cut after the last ')'
     stat=${stat##*) }
+    # shellcheck disable=SC2086 # split the fields on purpose
     set -- $stat
     printf '%s' "${2:-}"
 }
@@ -357,6 +358,7 @@ start_reaper() {
     self=$(readlink -f "$0")
     # A detached bash loop: stops the cluster once the owner is gone or the
     # lifetime is over. Its own PID is recorded so `stop` ends it as well.
+    # shellcheck disable=SC2016 # the loop's $vars belong to the inner bash
     setsid bash -c '
         owner=$1; lifetime=$2; self=$3; dir=$4; nap=
         trap '\''[[ -n $nap ]] && kill "$nap" 2>/dev/null && wait "$nap"; exit 0'\'' TERM
@@ -406,6 +408,11 @@ cmd_start() {
     # all (o+x); a mktemp -d folder is 0700, so open it to 0711 (no listing).
     install -d -m 0711 "$DIR"
     chmod 0711 "$DIR" || die "cannot chmod 0711 $DIR"
+    local up=$DIR
+    while up=$(dirname "$up"); [[ $up != / ]]; do
+        [[ $(stat -c '%A' "$up") == *x ]] || [[ $(stat -c '%A' "$up") == *t ]] ||
+            die "munged needs every folder above its socket to be searchable by all: chmod o+x $up (or use another DIR)"
+    done
     install -d -m 0755 "$DIR/etc" "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/run" "$DIR/tmp"
     : >"$PIDS"
     # from here on, any failure (die, exit) stops what was started
@@ -450,8 +457,7 @@ cmd_start() {
         fi
         if grep -qiE 'address already in use|Unable to bind' "$DIR"/log/slurm*.log "$DIR"/log/slurm*.out 2>/dev/null; then
             log "port clash; retrying with other ports (attempt $attempt)"
-            stop_named slurmd
-            stop_named slurmctld
+            stop_named slurmd slurmctld
             : >"$DIR/log/slurmctld.log"
             : >"$DIR/log/slurmd.log"
             continue
@@ -499,14 +505,16 @@ terminate() {
     return 0
 }
 
-# Stop the recorded daemon called $1 if it is still ours.
+# Stop the recorded daemons with these names (in parallel) if still ours.
 stop_named() {
-    local name=$1 pid
-    pid=$(pid_of "$name")
-    [[ -n $pid ]] || return 0
-    if alive "$pid" && pid_matches "$pid" "$DIR"; then
-        terminate "$pid"
-    fi
+    local name pid
+    local -a pids=()
+    for name in "$@"; do
+        pid=$(pid_of "$name")
+        [[ -n $pid ]] || continue
+        alive "$pid" && pid_matches "$pid" "$DIR" && pids+=("$pid")
+    done
+    terminate "${pids[@]}"
 }
 
 # Job processes of this cluster that slurmd may leave behind: slurmstepd
@@ -545,6 +553,15 @@ leftover_job_pids() {
     done
 }
 
+# Does the controller still list a job that has not ended?
+jobs_active() {
+    local out
+    out=$(client squeue -h -t all -o '%T' 2>/dev/null) || return 1
+    [[ -n $out ]] || return 1
+    grep -qvE '^(COMPLETED|CANCELLED|FAILED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)$' <<<"$out"
+}
+
+# shellcheck disable=SC2120 # "quiet" is passed from the EXIT trap and start
 cmd_stop() {
     local quiet=${1:-}
     if [[ ! -f $PIDS ]]; then
@@ -559,20 +576,21 @@ cmd_stop() {
     local ctld
     ctld=$(pid_of slurmctld)
     if alive "$ctld" && pid_matches "$ctld" "$DIR" && [[ -f $CONF ]]; then
-        if [[ -n $(client squeue -h -o '%i' 2>/dev/null) ]]; then
-            client scancel --quiet --full --user=root >/dev/null 2>&1 ||
-                client scancel --quiet --user=root >/dev/null 2>&1
+        local -a ids=()
+        mapfile -t ids < <(client squeue -h -o '%i' 2>/dev/null)
+        if ((${#ids[@]})); then
+            # every user's jobs: they all belong to this private cluster
+            client scancel --quiet "${ids[@]}" >/dev/null 2>&1
             local deadline=$((SECONDS + 10))
-            while ((SECONDS < deadline)) &&
-                [[ -n $(client squeue -h -t all -o '%i %T' 2>/dev/null | grep -vE 'COMPLETED|CANCELLED|FAILED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED') ]]; do
+            while ((SECONDS < deadline)) && jobs_active; do
                 sleep 0.5
             done
         fi
     fi
 
     # 2. The daemons, node side first. The reaper last (unless we are it).
-    stop_named slurmd
-    stop_named slurmctld
+    # (each takes a second or two to exit: stop both at once)
+    stop_named slurmd slurmctld
 
     # 3. Anything of this cluster's jobs that survived.
     local -a left=()
@@ -613,17 +631,19 @@ cmd_stop() {
 cmd_status() {
     [[ -f $PIDS ]] || { log "no cluster recorded in $DIR"; return 1; }
     local n p rc=0
-    while read -r n p; do
-        if alive "$p" && { [[ $n == reaper ]] || pid_matches "$p" "$DIR"; }; then
+    for n in munged slurmctld slurmd reaper; do
+        p=$(pid_of "$n")
+        [[ -n $p ]] || continue
+        if alive "$p" && pid_matches "$p" "$DIR"; then
             printf '%-10s pid %-8s running\n' "$n" "$p"
         else
             printf '%-10s pid %-8s not running\n' "$n" "$p"
             [[ $n == reaper ]] || rc=1
         fi
-    done <"$PIDS"
+    done
     printf 'SLURM_CONF=%s\n' "$CONF"
-    if ! client sinfo -N -o '%N %P %T %C' 2>&1; then
-        rc=1
+    if alive "$(pid_of slurmctld)"; then
+        client sinfo -N -o '%N %P %T %C' 2>&1 || rc=1
     fi
     return "$rc"
 }
@@ -636,7 +656,7 @@ set_paths "$2"
 shift 2
 case $action in
 start) cmd_start "$@" ;;
-stop) cmd_stop ;;
+stop) cmd_stop "" ;;
 status) cmd_status ;;
 env) printf 'export SLURM_CONF=%s\n' "$CONF" ;;
 *) usage ;;
