@@ -6,4 +6,5 @@
 #include <hypar/core/error.hpp>
 #include <hypar/core/topology.hpp>
 #include <hypar/core.hpp>
+#include <hypar/par.hpp>
 #include <hypar/version.hpp>
