@@ -5,4 +5,6 @@
 #include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
 #include <hypar/core/pool.hpp>
+#include <hypar/core/scope.hpp>
+#include <hypar/core/thread_scope.hpp>
 #include <hypar/core/topology.hpp>
