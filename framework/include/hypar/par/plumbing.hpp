@@ -197,24 +197,41 @@ typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_
                                          const ChainConfig& config) {
   using P = typename R::partial_type;
   Cancellation cancel;
-  std::optional<P> out;
-  auto root = [&]() noexcept {
+  const std::size_t threads = current_num_threads();
+  Splitter splitter{threads > 1 ? threads : 0, std::max<std::size_t>(1, config.min_len), threads};
+  AdaptiveRun<Src, R> run(src, r, cancel);
+  std::optional<P> left;
+  std::optional<P> right;
+  auto guarded = [&](std::optional<P>& out, std::size_t a, std::size_t b, Splitter sp, int creator) noexcept {
     try {
-      const std::size_t threads = current_num_threads();
-      Splitter splitter{threads > 1 ? threads : 0, std::max<std::size_t>(1, config.min_len), threads};
-      AdaptiveRun<Src, R> run(src, r, cancel);
-      out.emplace(run.run(lo, hi, splitter, omp_get_thread_num()));
+      out.emplace(run.run(a, b, sp, creator));
     } catch (...) {
       cancel.capture();
     }
   };
-  if (hi - lo < 2 || hi - lo < 2 * config.min_len) {
-    root();  // one leaf: no region to open
-  } else {
-    run_root(root);
+  if (omp_in_parallel() || threads <= 1 || !splitter.try_split(hi - lo, false)) {
+    // Inside a team (nested call), on one thread, or too short to split: the root runs here and
+    // its splits become tasks of the current team.
+    guarded(left, lo, hi, splitter, omp_get_thread_num());
+    cancel.rethrow_if_failed();
+    return std::move(*left);
+  }
+  // A new region: the first split is handed to thread 1 directly (no task, which keeps an empty
+  // fork-join close to a bare `omp parallel`); later splits are tasks that idle threads take at
+  // the region's closing barrier.
+  const std::size_t mid = lo + (hi - lo) / 2;
+#pragma omp parallel num_threads(static_cast<int>(threads))
+  {
+    const int tid = omp_get_thread_num();
+    if (tid == 0) {
+      guarded(left, lo, mid, splitter, 0);
+      if (omp_get_num_threads() == 1) guarded(right, mid, hi, splitter, 0);
+    } else if (tid == 1) {
+      guarded(right, mid, hi, splitter, 0);
+    }
   }
   cancel.rethrow_if_failed();
-  return std::move(*out);
+  return r.combine(std::move(*left), std::move(*right));
 }
 
 /// The deterministic partials of the local index range [0, src.len()), which lies at global
@@ -321,11 +338,11 @@ typename R::partial_type execute(const Src& src, const R& r, const ChainConfig& 
 // ---- reducers ---------------------------------------------------------------------------------
 
 /// Independent accumulators for an arithmetic sum: GCC may not reassociate floating-point
-/// additions, so a single `acc += x` is latency-bound; with this many lanes (two cache lines'
+/// additions, so a single `acc += x` is latency-bound; with this many lanes (four cache lines'
 /// worth, combined in a fixed tree) the loop vectorises and the result depends only on the index
 /// of each item relative to the leaf start.
 template <class T>
-inline constexpr std::size_t sum_lanes = std::max<std::size_t>(8, 128 / sizeof(T));
+inline constexpr std::size_t sum_lanes = std::max<std::size_t>(16, 256 / sizeof(T));
 
 template <class T, class Src>
 T lane_sum(const Src& src, std::size_t lo, std::size_t hi) {
