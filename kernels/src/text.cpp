@@ -55,6 +55,7 @@ struct TextScanner {
     }
     cur = ColumnMap{};
   }
+  bool inner_max_at_least(std::uint64_t n) const noexcept { return s.inner_max_ >= n; }
   TextStats finish(std::uint64_t bytes) noexcept {
     s.bytes_ = bytes;
     s.lines_ = lines;
@@ -222,6 +223,32 @@ inline void scan_block(TextScanner& sc, const unsigned char* p, std::uint64_t& l
   }
   std::uint64_t events = m.events;
   std::uint64_t rest = m.printable;
+  if (events == m.newline) {
+    // Only newlines (the common case of text): the line a newline ends is its printable bytes.
+    if (events == 0) {
+      sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
+      return;
+    }
+    const unsigned first = static_cast<unsigned>(std::countr_zero(events));
+    const unsigned last = 63u - static_cast<unsigned>(std::countl_zero(events));
+    sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, first))));
+    sc.line_end();
+    // A line between two newlines of this block, with no tab, is at most 62 columns: once
+    // such a line length has been seen, the lines inside the block cannot raise the maximum.
+    if (first != last && !sc.inner_max_at_least(62)) {
+      rest &= ~((std::uint64_t{2} << first) - 1);
+      events &= events - 1;
+      while (events != 0) {
+        const unsigned i = static_cast<unsigned>(std::countr_zero(events));
+        sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
+        rest &= ~((std::uint64_t{2} << i) - 1);
+        sc.line_end();
+        events &= events - 1;
+      }
+    }
+    sc.printable(static_cast<std::uint64_t>(std::popcount((rest >> last) >> 1)));
+    return;
+  }
   while (events != 0) {
     const unsigned i = static_cast<unsigned>(std::countr_zero(events));
     sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
