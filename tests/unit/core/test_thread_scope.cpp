@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <latch>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -42,11 +44,18 @@ TEST_P(ThreadScopeTest, DistinctThreadsNestedSpawnAndResult) {
   const std::size_t threads = GetParam();
   std::vector<std::thread::id> ids(2 * threads);
   const auto caller = std::this_thread::get_id();
+  // Every thread waits until all have started: they are alive at the same time, so their ids are
+  // distinct only if each closure has a thread of its own (ids of ended threads may be reused).
+  std::latch all_started(static_cast<std::ptrdiff_t>(2 * threads));
   const int r = hypar::thread_scope([&](hypar::ThreadScope& s) {
     for (std::size_t t = 0; t < threads; ++t) {
       s.spawn([&, t](hypar::ThreadScope& inner) {
         ids[t] = std::this_thread::get_id();
-        inner.spawn([&, t] { ids[threads + t] = std::this_thread::get_id(); });
+        inner.spawn([&, t] {
+          ids[threads + t] = std::this_thread::get_id();
+          all_started.arrive_and_wait();
+        });
+        all_started.arrive_and_wait();
       });
     }
     return 7;
