@@ -87,11 +87,17 @@ TEST_P(IterTest, FilterCollectKeepsOrder) {
       // Indexed collect, and collect into another element type.
       auto same = hypar::par_iter(v).collect<std::vector<std::int64_t>>();
       EXPECT_EQ(same, v);
-      std::vector<double> as_double;
+      std::vector<double> as_double(n + 5, -7.0);  // old contents and size are replaced
       hypar::par_iter(v).collect_into(as_double);
       ASSERT_EQ(as_double.size(), v.size());
       for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(as_double[i], static_cast<double>(v[i]));
       EXPECT_EQ(hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).count(), expect.size());
+      std::vector<std::int64_t> filtered(3, 99);
+      hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).map([](std::int64_t x) { return x * 2; }).collect_into(filtered);
+      EXPECT_EQ(filtered, expect);
+      std::vector<std::int64_t> shrink(n / 2, 1);
+      hypar::par_iter(v).collect_into(shrink);
+      EXPECT_EQ(shrink, v);
     }
   });
 }

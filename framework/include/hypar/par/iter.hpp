@@ -335,10 +335,17 @@ class ParIter {
     }
   }
 
-  /// Replaces the contents of `out` with the items in input order.
+  /// Replaces the contents of `out` with the items in input order. An indexed chain reuses the
+  /// vector's storage (resized to the item count, then every slot overwritten in parallel), so
+  /// collecting into the same vector again costs no allocation and no page faults.
   template <class T, class A>
   void collect_into(std::vector<T, A>& out) const {
-    out = collect<std::vector<T, A>>();
+    if constexpr (indexed && std::is_default_constructible_v<T> && std::is_move_assignable_v<T>) {
+      out.resize(src_.len());
+      run(detail::CollectIndexedReducer<T>{out.data(), 0});
+    } else {
+      out = collect<std::vector<T, A>>();
+    }
   }
 
   // ---- for layers built on top (hypar::dist) ------------------------------------------------
