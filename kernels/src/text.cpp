@@ -159,6 +159,7 @@ inline void scan_scalar(TextScanner& sc, const unsigned char* p, std::size_t n) 
 // The class masks of one 64-byte block: bit i describes byte i.
 struct BlockMasks {
   std::uint64_t newline;    // \n
+  std::uint64_t tab;        // \t
   std::uint64_t events;     // \t \n \r \f: bytes that do more to the column than + 1
   std::uint64_t printable;  // 0x20..0x7e: column + 1
   std::uint64_t graph;      // 0x21..0x7e: inside a word
@@ -175,7 +176,8 @@ inline BlockMasks classify(const unsigned char* p) noexcept {
   const __mmask64 pr = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x20)),
                                               _mm512_set1_epi8(0x5f));  // 0x20..0x7e
   const __mmask64 sp = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' '));
-  return BlockMasks{nl, ctl & ~vt, pr, pr & ~sp, pr | ctl};
+  const __mmask64 tab = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
+  return BlockMasks{nl, tab, ctl & ~vt, pr, pr & ~sp, pr | ctl};
 }
 #else
 inline std::uint64_t movemask2(__m256i lo, __m256i hi) noexcept {
@@ -200,12 +202,33 @@ inline BlockMasks classify(const unsigned char* p) noexcept {
   const std::uint64_t vt = movemask2(vtv(a), vtv(b));
   const std::uint64_t pr = movemask2(prv(a), prv(b));
   const std::uint64_t sp = movemask2(spv(a), spv(b));
-  return BlockMasks{nl, ctl & ~vt, pr, pr & ~sp, pr | ctl};
+  auto tbv = [](__m256i x) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\t')); };
+  const std::uint64_t tab = movemask2(tbv(a), tbv(b));
+  return BlockMasks{nl, tab, ctl & ~vt, pr, pr & ~sp, pr | ctl};
 }
 #endif
 
+// Walks the event bytes of `ev` in order: the printable bytes of `rest` before each go to the
+// column map, then the event itself (tab, or a line end). Consumed bits are cleared from `rest`.
+inline void walk(TextScanner& sc, std::uint64_t ev, std::uint64_t tabs,
+                 std::uint64_t& rest) noexcept {
+  while (ev != 0) {
+    const unsigned i = static_cast<unsigned>(std::countr_zero(ev));
+    sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
+    rest &= ~((std::uint64_t{2} << i) - 1);  // i == 63: 2 << 63 wraps to 0, all bits cleared
+    if ((tabs >> i) & 1) {
+      sc.tab();
+    } else {
+      sc.line_end();
+    }
+    ev &= ev - 1;
+  }
+}
+
 // One 64-byte block: lines and word starts by popcounts of masks, the column by walking only the
-// event bytes (\t \n \r \f: about one per line of text).
+// event bytes (\t \n \r \f), and of those only the ones that can matter: the lines strictly
+// between the first and the last newline of the block are skipped when they cannot be longer
+// than the longest line seen so far (a line of b bytes holding t tabs is at most b + 7 t long).
 inline void scan_block(TextScanner& sc, const unsigned char* p, std::uint64_t& lines,
                        std::uint64_t& starts, std::uint64_t& carry) noexcept {
   const BlockMasks m = classify(p);
@@ -221,45 +244,35 @@ inline void scan_block(TextScanner& sc, const unsigned char* p, std::uint64_t& l
     starts += static_cast<std::uint64_t>(std::popcount(g & ~((g << 1) | carry)));
     carry = (g >> (n - 1)) & 1;
   }
-  std::uint64_t events = m.events;
+  const std::uint64_t ev = m.events;
   std::uint64_t rest = m.printable;
-  if (events == m.newline) {
-    // Only newlines (the common case of text): the line a newline ends is its printable bytes.
-    if (events == 0) {
-      sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
-      return;
-    }
-    const unsigned first = static_cast<unsigned>(std::countr_zero(events));
-    const unsigned last = 63u - static_cast<unsigned>(std::countl_zero(events));
-    sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, first))));
-    sc.line_end();
-    // A line between two newlines of this block, with no tab, is at most 62 columns: once
-    // such a line length has been seen, the lines inside the block cannot raise the maximum.
-    if (first != last && !sc.inner_max_at_least(62)) {
-      rest &= ~((std::uint64_t{2} << first) - 1);
-      events &= events - 1;
-      while (events != 0) {
-        const unsigned i = static_cast<unsigned>(std::countr_zero(events));
-        sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
-        rest &= ~((std::uint64_t{2} << i) - 1);
-        sc.line_end();
-        events &= events - 1;
-      }
-    }
-    sc.printable(static_cast<std::uint64_t>(std::popcount((rest >> last) >> 1)));
+  if (ev == 0) {
+    sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
     return;
   }
-  while (events != 0) {
-    const unsigned i = static_cast<unsigned>(std::countr_zero(events));
-    sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
-    rest &= ~((std::uint64_t{2} << i) - 1);  // i == 63: 2 << 63 wraps to 0, all bits cleared
-    if (p[i] == '\t') {
-      sc.tab();
-    } else {
-      sc.line_end();
-    }
-    events &= events - 1;
+  if (m.newline == 0 || (ev & ~(m.newline | m.tab)) != 0) {
+    // No newline, or a \r / \f: every event in order.
+    walk(sc, ev, m.tab, rest);
+    sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
+    return;
   }
+  const unsigned first = static_cast<unsigned>(std::countr_zero(m.newline));
+  const unsigned last = 63u - static_cast<unsigned>(std::countl_zero(m.newline));
+  const std::uint64_t upto_first = (std::uint64_t{2} << first) - 1;  // bits 0..first
+  walk(sc, ev & upto_first, m.tab, rest);  // tabs of the first line, then its newline
+  std::uint64_t upto_last = upto_first;
+  if (first != last) {
+    upto_last = (std::uint64_t{2} << last) - 1;
+    const std::uint64_t middle = ev & upto_last & ~upto_first;
+    const std::uint64_t bound =
+        (last - first) + 7 * static_cast<std::uint64_t>(std::popcount(middle & m.tab));
+    if (sc.inner_max_at_least(bound)) {
+      rest &= ~upto_last;  // the column map is already reset by the first newline
+    } else {
+      walk(sc, middle, m.tab, rest);
+    }
+  }
+  walk(sc, ev & ~upto_last, m.tab, rest);  // tabs of the last (partial) line
   sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
 }
 

@@ -15,8 +15,9 @@ void sqrt_inplace(std::span<float> x) noexcept;
 /// Throws hypar::Error when the three sizes differ. Bit-identical to the scalar loop.
 void add(std::span<const float> a, std::span<const float> b, std::span<float> out);
 
-/// y[i] += alpha * x[i] (BLAS daxpy). Throws hypar::Error when the sizes differ. Bit-identical
-/// to the scalar loop (no fused multiply-add contraction is relied on: see docs/kernels.md).
+/// y[i] += alpha * x[i] (BLAS daxpy). Throws hypar::Error when the sizes differ. Compiled with
+/// FMA where the CPU has it, so each result is the scalar loop's up to one rounding (one fused
+/// multiply-add instead of a multiply and an add).
 void axpy(double alpha, std::span<const double> x, std::span<double> y);
 
 /// Sum of x. Uses 32 independent partial sums (four 8-wide vectors) combined pairwise, so it
