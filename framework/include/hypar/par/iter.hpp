@@ -57,13 +57,16 @@ struct FilterSrc {
   }
 };
 
+/// Items {offset + i, item i}. `offset` is 0 for hypar's own enumerate(); the distributed layer
+/// sets it to the global index of its local item 0, so positions stay global.
 template <class Base>
 struct EnumerateSrc {
   static constexpr bool indexed = true;
   using item_type = std::pair<std::size_t, typename Base::item_type>;
   Base base;
+  std::size_t offset = 0;
   std::size_t len() const { return base.len(); }
-  item_type get(std::size_t i) const { return item_type(i, base.get(i)); }
+  item_type get(std::size_t i) const { return item_type(offset + i, base.get(i)); }
 };
 
 template <class A, class B>
@@ -186,11 +189,11 @@ class ParIter {
   /// Items `std::pair<std::size_t, item>{i, x}` with i the position. Needs an indexed chain.
   auto enumerate() const& {
     static_assert(indexed, "hypar: enumerate() needs an indexed iterator (not after filter/fold)");
-    return make(detail::EnumerateSrc<Src>{src_});
+    return make(detail::EnumerateSrc<Src>{src_, 0});
   }
   auto enumerate() && {
     static_assert(indexed, "hypar: enumerate() needs an indexed iterator (not after filter/fold)");
-    return make(detail::EnumerateSrc<Src>{std::move(src_)});
+    return make(detail::EnumerateSrc<Src>{std::move(src_), 0});
   }
 
   /// Items `std::pair<A, B>` of this and `other`, as long as the shorter one. Both indexed.

@@ -23,6 +23,7 @@ namespace hypar {
 namespace detail {
 
 template <std::integral I>
+  requires(!std::same_as<I, bool>)
 struct RangeSrc {
   static constexpr bool indexed = true;
   using item_type = I;
@@ -113,6 +114,7 @@ auto hold_range(R&& r) {
 /// Parallel iterator over the integers [first, last) of any integral type I (empty if
 /// last <= first). Sequential: `for (I i = first; i < last; ++i)`.
 template <std::integral I>
+  requires(!std::same_as<I, bool>)
 auto par_range(I first, I last) {
   using U = std::make_unsigned_t<I>;
   const std::size_t n = last > first ? static_cast<std::size_t>(static_cast<U>(static_cast<U>(last) - static_cast<U>(first))) : 0;
