@@ -267,6 +267,7 @@ ThreadPool ThreadPoolBuilder::build() const {
                 std::string(std::strerror(rc)) + "); ask for a smaller stack_size or fewer threads");
   }
   state->master_started = true;
+  const ThreadPool::State* state_ptr = state.get();
   ThreadPool pool(std::move(state));
 
   // The warm-up: the master opens one region of the pool's size while glibc's default stack size
@@ -284,6 +285,10 @@ ThreadPool ThreadPoolBuilder::build() const {
       if (n > 1) {
 #pragma omp parallel num_threads(static_cast<int>(n))
         {
+          // The workers stay with this master for its later regions: mark them as the pool's,
+          // so that install() called from inside the pool's own team runs inline instead of
+          // waiting for the (busy) master.
+          tls_pool = state_ptr;
           if (omp_get_thread_num() == 0) team_size = static_cast<std::size_t>(omp_get_num_threads());
           const std::size_t mine = own_stack_size();
           std::size_t seen = min_stack.load();

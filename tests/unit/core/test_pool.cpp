@@ -117,6 +117,16 @@ TEST_P(PoolTest, InstallReturnsValuesAndReferences) {
   EXPECT_EQ(pool.install([&] { return pool.install([] { return 7; }); }), 7);
 }
 
+TEST_P(PoolTest, InstallFromInsideThePoolsOwnTeamRunsInline) {
+  auto pool = make_pool(GetParam());
+  std::atomic<int> total{0};
+  pool.install([&] {
+    hypar::join([&] { total += pool.install([] { return 1; }); },
+                [&] { total += pool.install([] { return static_cast<int>(hypar::current_num_threads()); }); });
+  });
+  EXPECT_EQ(total.load(), 1 + static_cast<int>(GetParam()));
+}
+
 TEST_P(PoolTest, InstallPropagatesExceptionsWithTheirType) {
   auto pool = make_pool(GetParam());
   EXPECT_THROW(pool.install([]() -> int { throw std::out_of_range("x"); }), std::out_of_range);
