@@ -243,13 +243,13 @@ HYPAR_BENCH_CASE("kernels", "jacobi/4096^2/1core") {
   c.add("hypar::kernels::jacobi_step", zero, [=] {
     keep(hypar::kernels::jacobi_step(*in, *out, nx, nx));
   }, [=]() -> std::string { return *out == *want ? "" : "grid differs"; });
-  c.add("copy loop (same traffic)", zero, [=] {
+  c.add("scale loop (same traffic)", zero, [=] {
     const double* p = in->data();
     double* q = out->data();
 #pragma omp simd
-    for (std::size_t i = 0; i < cells; ++i) q[i] = p[i];
+    for (std::size_t i = 0; i < cells; ++i) q[i] = 0.25 * p[i];  // (a plain copy becomes memcpy)
   }, {});
-  c.target("hypar::kernels::jacobi_step", "copy loop (same traffic)", 0.8,
+  c.target("hypar::kernels::jacobi_step", "scale loop (same traffic)", 0.8,
            "at least 80 % of the bandwidth roofline");
   return c;
 }

@@ -36,14 +36,15 @@ struct TextScanner {
   WordClass first = WordClass::none;
   WordClass last = WordClass::none;
 
-  void printable(std::uint64_t n) noexcept { (cur.has_tab ? cur.after_tab : cur.add) += n; }
+  // Branch-free: whether the current line has had a tab is data dependent (unpredictable).
+  void printable(std::uint64_t n) noexcept {
+    const std::uint64_t t = cur.has_tab ? n : 0;
+    cur.add += n - t;
+    cur.after_tab += t;
+  }
   void tab() noexcept {
-    if (cur.has_tab) {
-      cur.after_tab = (cur.after_tab & ~std::uint64_t{7}) + 8;
-    } else {
-      cur.has_tab = true;
-      cur.after_tab = 8;
-    }
+    cur.after_tab = cur.has_tab ? (cur.after_tab & ~std::uint64_t{7}) + 8 : 8;
+    cur.has_tab = true;
   }
   void line_end() noexcept {
     if (!s.has_line_end_) {
@@ -225,6 +226,17 @@ inline void walk(TextScanner& sc, std::uint64_t ev, std::uint64_t tabs,
   }
 }
 
+// walk() when every event is a tab.
+inline void walk_tabs(TextScanner& sc, std::uint64_t tabs, std::uint64_t& rest) noexcept {
+  while (tabs != 0) {
+    const unsigned i = static_cast<unsigned>(std::countr_zero(tabs));
+    sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, i))));
+    rest &= ~((std::uint64_t{2} << i) - 1);
+    sc.tab();
+    tabs &= tabs - 1;
+  }
+}
+
 // One 64-byte block: lines and word starts by popcounts of masks, the column by walking only the
 // event bytes (\t \n \r \f), and of those only the ones that can matter: the lines strictly
 // between the first and the last newline of the block are skipped when they cannot be longer
@@ -259,7 +271,10 @@ inline void scan_block(TextScanner& sc, const unsigned char* p, std::uint64_t& l
   const unsigned first = static_cast<unsigned>(std::countr_zero(m.newline));
   const unsigned last = 63u - static_cast<unsigned>(std::countl_zero(m.newline));
   const std::uint64_t upto_first = (std::uint64_t{2} << first) - 1;  // bits 0..first
-  walk(sc, ev & upto_first, m.tab, rest);  // tabs of the first line, then its newline
+  walk_tabs(sc, m.tab & (upto_first >> 1), rest);  // tabs of the first line
+  sc.printable(static_cast<std::uint64_t>(std::popcount(_bzhi_u64(rest, first))));
+  rest &= ~upto_first;
+  sc.line_end();
   std::uint64_t upto_last = upto_first;
   if (first != last) {
     upto_last = (std::uint64_t{2} << last) - 1;
@@ -272,7 +287,7 @@ inline void scan_block(TextScanner& sc, const unsigned char* p, std::uint64_t& l
       walk(sc, middle, m.tab, rest);
     }
   }
-  walk(sc, ev & ~upto_last, m.tab, rest);  // tabs of the last (partial) line
+  walk_tabs(sc, m.tab & ~upto_last, rest);  // tabs of the last (partial) line
   sc.printable(static_cast<std::uint64_t>(std::popcount(rest)));
 }
 
