@@ -45,8 +45,8 @@ struct ChainConfig {
   bool deterministic = false;  ///< fixed leaves and combine tree, see deterministic_leaf_size
 };
 
-/// Rayon's adaptive splitter: a budget of splits, starting at the thread count and halved at each
-/// split; a piece that was stolen (runs on another thread than the one that created it) gets the
+/// Rayon's adaptive splitter: a budget of splits, starting at twice the thread count (Rayon: once)
+/// and halved at each split; a piece that was stolen (runs on another thread than the one that created it) gets the
 /// budget back, because stealing shows that other threads are idle. Never below `min_len`.
 struct Splitter {
   std::size_t splits;
@@ -198,7 +198,7 @@ typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_
   using P = typename R::partial_type;
   Cancellation cancel;
   const std::size_t threads = current_num_threads();
-  Splitter splitter{threads > 1 ? threads : 0, std::max<std::size_t>(1, config.min_len), threads};
+  Splitter splitter{threads > 1 ? 2 * threads : 0, std::max<std::size_t>(1, config.min_len), threads};
   AdaptiveRun<Src, R> run(src, r, cancel);
   std::optional<P> left;
   std::optional<P> right;
