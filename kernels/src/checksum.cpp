@@ -14,6 +14,9 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HYPAR_CRC_CLMUL 1
 #include <immintrin.h>
+// 512-bit values passed between the AVX-512 helpers below, which are compiled for AVX-512 by
+// target attributes even when the file is not: their ABI note does not concern callers.
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 namespace hypar::kernels {
@@ -142,22 +145,27 @@ __attribute__((target("pclmul,sse4.1"))) std::uint32_t update_pclmul(std::uint32
 
 // Raw state s over n >= 256 bytes with VPCLMULQDQ: four 512-bit registers (16 lanes) folded
 // 2048 bits at a time, then reduced to one 128-bit lane.
-__attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,sse4.1"))) std::uint32_t
-update_vpclmul(std::uint32_t s, const unsigned char* p, std::size_t n) {
+#define HYPAR_VPCLMUL_TARGET __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,sse4.1")))
+
+// (Helpers rather than lambdas: a lambda does not inherit its enclosing function's target.)
+HYPAR_VPCLMUL_TARGET inline __m512i bcast(FoldConstant k) {
+  const auto lo = static_cast<long long>(k.lo);
+  const auto hi = static_cast<long long>(k.hi);
+  return _mm512_set_epi64(hi, lo, hi, lo, hi, lo, hi, lo);
+}
+HYPAR_VPCLMUL_TARGET inline __m512i fold(__m512i x, __m512i k) {
+  return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00),
+                          _mm512_clmulepi64_epi128(x, k, 0x11));
+}
+HYPAR_VPCLMUL_TARGET inline __m512i load(const unsigned char* q) { return _mm512_loadu_si512(q); }
+
+// Raw state s over n >= 256 bytes with VPCLMULQDQ: four 512-bit registers (16 lanes) folded
+// 2048 bits at a time, then reduced to one 128-bit lane.
+HYPAR_VPCLMUL_TARGET std::uint32_t update_vpclmul(std::uint32_t s, const unsigned char* p,
+                                                  std::size_t n) {
   const FoldConstant k2048 = fold_constant(2048);
   const FoldConstant k1536 = fold_constant(1536);
   const FoldConstant k1024 = fold_constant(1024);
-  auto bcast = [](FoldConstant k) {
-    return _mm512_set_epi64(static_cast<long long>(k.hi), static_cast<long long>(k.lo),
-                            static_cast<long long>(k.hi), static_cast<long long>(k.lo),
-                            static_cast<long long>(k.hi), static_cast<long long>(k.lo),
-                            static_cast<long long>(k.hi), static_cast<long long>(k.lo));
-  };
-  auto fold = [](__m512i x, __m512i k) {
-    return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00),
-                            _mm512_clmulepi64_epi128(x, k, 0x11));
-  };
-  auto load = [](const unsigned char* q) { return _mm512_loadu_si512(q); };
   __m512i z0 = _mm512_xor_si512(load(p), _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, s));
   __m512i z1 = load(p + 64), z2 = load(p + 128), z3 = load(p + 192);
   p += 256;
