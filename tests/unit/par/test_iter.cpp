@@ -340,4 +340,43 @@ TEST_P(IterTest, ExceptionsFromRandomItems) {
   EXPECT_EQ(hypar::par_range(0, 1000).sum(), 499500);
 }
 
+TEST_P(IterTest, ExceptionsFromNestedOperations) {
+  const std::size_t threads = GetParam();
+  auto pool = hypar::ThreadPoolBuilder().num_threads(threads).build();
+  std::mt19937 rng(static_cast<std::uint32_t>(100 + threads));
+  for (int round = 0; round < 20; ++round) {
+    const std::size_t bad_outer = rng() % 64;
+    const std::size_t bad_inner = rng() % 1000;
+    std::atomic<int> in_flight{0};
+    try {
+      pool.install([&] {
+        hypar::par_range(std::size_t{0}, std::size_t{64}).for_each([&](std::size_t i) {
+          in_flight += 1;
+          try {
+            auto [s, unused] = hypar::join(
+                [&] {
+                  return hypar::par_range(std::size_t{0}, std::size_t{1000}).map([&](std::size_t j) {
+                    if (i == bad_outer && j == bad_inner) throw std::domain_error("nested");
+                    return j;
+                  }).sum();
+                },
+                [] { return 0; });
+            (void)s;
+            (void)unused;
+          } catch (...) {
+            in_flight -= 1;
+            throw;
+          }
+          in_flight -= 1;
+        });
+      });
+      FAIL() << "no exception";
+    } catch (const std::domain_error& e) {
+      EXPECT_EQ(std::string(e.what()), "nested");
+    }
+    EXPECT_EQ(in_flight.load(), 0);
+  }
+  EXPECT_EQ(pool.install([] { return hypar::par_range(0, 100).sum(); }), 4950);
+}
+
 }  // namespace
