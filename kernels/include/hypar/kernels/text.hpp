@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 namespace hypar::kernels {
 
@@ -88,6 +89,9 @@ class TextStats {
   std::uint64_t inner_max_ = 0;        // longest line strictly between two line ends
   std::uint64_t tail_ = 0;             // column after the last line end
 };
+
+static_assert(std::is_trivially_copyable_v<TextStats>,
+              "TextStats must stay trivially copyable: ranks send chunk summaries as raw bytes");
 
 /// The summary of `a` followed by `b`. Associative; `TextStats{}` is its identity. O(1).
 TextStats merge(const TextStats& a, const TextStats& b) noexcept;
