@@ -253,3 +253,87 @@ HYPAR_BENCH_CASE("kernels", "jacobi/4096^2/1core") {
            "at least 80 % of the bandwidth roofline");
   return c;
 }
+
+namespace {
+
+// A map kernel against the same loop written inline (`omp simd`), both single-threaded, on
+// arrays far above the caches: both should run at the one-core memory bandwidth.
+template <class Kernel, class Loop, class Check>
+Case map_case(std::size_t n, std::size_t bytes_per_item, std::string input, Kernel kernel, Loop loop,
+              Check check) {
+  Case c;
+  c.input = std::move(input);
+  c.work = static_cast<double>(n * bytes_per_item);
+  c.work_unit = "bytes";
+  c.add("hypar::kernels", {}, kernel, check);
+  c.add("omp simd loop", {}, loop, check);
+  c.target("hypar::kernels", "omp simd loop", 0.9, "at least 90 % of the one-core bandwidth");
+  return c;
+}
+
+}  // namespace
+
+HYPAR_BENCH_CASE("kernels", "add/f32/1core") {
+  const std::size_t n = opt.scaled(std::size_t{1} << 26, 1024);
+  auto a = std::make_shared<std::vector<float>>(n, 1.5f);
+  auto b = std::make_shared<std::vector<float>>(n, 2.25f);
+  auto out = std::make_shared<std::vector<float>>(n, 0.0f);
+  return map_case(
+      n, 3 * sizeof(float), std::to_string(n) + " floats, out = a + b, one core",
+      [=] { hypar::kernels::add(*a, *b, *out); },
+      [=] {
+        const float* pa = a->data();
+        const float* pb = b->data();
+        float* po = out->data();
+#pragma omp simd
+        for (std::size_t i = 0; i < n; ++i) po[i] = pa[i] + pb[i];
+      },
+      [=]() -> std::string {
+        for (std::size_t i = 0; i < n; i += 4099) {
+          if ((*out)[i] != 3.75f) return "add wrong at " + std::to_string(i);
+        }
+        return "";
+      });
+}
+
+HYPAR_BENCH_CASE("kernels", "axpy/f64/1core") {
+  const std::size_t n = opt.scaled(std::size_t{1} << 25, 1024);
+  auto x = std::make_shared<std::vector<double>>(n, 2.0);
+  auto y = std::make_shared<std::vector<double>>(n, 0.0);
+  // y grows by 2 alpha per run; alpha = 0.5 keeps every value an exact small integer.
+  return map_case(
+      n, 3 * sizeof(double), std::to_string(n) + " doubles, y += 0.5 x, one core",
+      [=] { hypar::kernels::axpy(0.5, *x, *y); },
+      [=] {
+        const double* px = x->data();
+        double* py = y->data();
+#pragma omp simd
+        for (std::size_t i = 0; i < n; ++i) py[i] += 0.5 * px[i];
+      },
+      [=]() -> std::string {
+        const double first = (*y)[0];
+        for (std::size_t i = 0; i < n; i += 4099) {
+          if ((*y)[i] != first || first < 1.0) return "axpy wrong at " + std::to_string(i);
+        }
+        return "";
+      });
+}
+
+HYPAR_BENCH_CASE("kernels", "sqrt_inplace/f32/1core") {
+  const std::size_t n = opt.scaled(std::size_t{1} << 26, 1024);
+  auto v = std::make_shared<std::vector<float>>(n, 1.0f);  // sqrt(1) = 1: stable across runs
+  return map_case(
+      n, 2 * sizeof(float), std::to_string(n) + " floats, in place, one core",
+      [=] { hypar::kernels::sqrt_inplace(*v); },
+      [=] {
+        float* p = v->data();
+#pragma omp simd
+        for (std::size_t i = 0; i < n; ++i) p[i] = std::sqrt(p[i]);
+      },
+      [=]() -> std::string {
+        for (std::size_t i = 0; i < n; i += 4099) {
+          if ((*v)[i] != 1.0f) return "sqrt wrong at " + std::to_string(i);
+        }
+        return "";
+      });
+}
