@@ -1,9 +1,9 @@
 # Test registration helpers. Every part of hypar registers its tests with these, so adding a part
 # never means touching the harness.
 #
-#   hypar_add_unit_test(<name> SOURCES a.cpp... [LABELS l...] [LIBRARIES lib...] [TIMEOUT s])
-#       A GoogleTest program; each TEST becomes its own ctest entry. Label `concurrency` marks the
-#       tests the ThreadSanitizer build runs.
+#   hypar_add_unit_test(<name> SOURCES a.cpp... [LABELS label] [LIBRARIES lib...] [TIMEOUT s])
+#       A GoogleTest program; each TEST becomes its own ctest entry, labelled `unit` (by the folder)
+#       and `label`. Label `concurrency` marks the tests the ThreadSanitizer build runs.
 #   hypar_add_mpi_test(<name> SOURCES a.cpp... [RANKS 1 2 3 4] [THREADS 1 2] [LABELS l...]
 #                      [LIBRARIES lib...] [TIMEOUT s])
 #       A GoogleTest program with the MPI-aware main (tests/support/mpi_test_main.cpp), registered
@@ -66,14 +66,24 @@ function(hypar_add_unit_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT ${HYPAR_TEST_TIMEOUT})
   endif()
-  add_executable(${name} ${ARG_SOURCES})
+  add_executable(${name} ${ARG_SOURCES} "${PROJECT_SOURCE_DIR}/tests/support/sanitizer_defaults.cpp")
   target_link_libraries(${name} PRIVATE hypar_test_support GTest::gtest_main ${ARG_LIBRARIES})
   hypar_apply_project_options(${name})
+  # gtest_discover_tests writes PROPERTIES into a generated script that flattens list values, so
+  # a unit test gets at most one label here (the folder adds `unit`), and its sanitizer settings
+  # are compiled in (tests/support/sanitizer_defaults.cpp) instead of passed as ENVIRONMENT.
+  list(LENGTH ARG_LABELS _label_count)
+  if(_label_count GREATER 1)
+    message(FATAL_ERROR "hypar_add_unit_test(${name}): at most one label (got ${ARG_LABELS})")
+  endif()
+  set(_properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND _properties LABELS ${ARG_LABELS})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 120
-    PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "${HYPAR_TEST_ENVIRONMENT}")
+    PROPERTIES ${_properties})
 endfunction()
 
 function(hypar_mpiexec_command out ranks)
