@@ -11,7 +11,8 @@
 #       run through mpiexec with --oversubscribe.
 #   hypar_add_example(<name> [SOURCES ...] [RANKS R] [ARGS ...] [PASS_REGULAR_EXPRESSION re])
 #       Builds examples/<name>.cpp and runs it as test example.<name>. Examples check their own
-#       result against a sequential computation and exit non-zero on a mismatch.
+#       result against a sequential computation and exit non-zero on a mismatch; with
+#       PASS_REGULAR_EXPRESSION the output must also match (and the exit status still counts).
 #   hypar_mpiexec_command(<out-var> <ranks>)
 #       The command prefix that starts <ranks> ranks, for tests that run programs under MPI; give
 #       such tests ENVIRONMENT "${HYPAR_MPI_TEST_ENVIRONMENT}".
@@ -141,18 +142,23 @@ function(hypar_add_example name)
   if(NOT HYPAR_BUILD_TESTS)
     return()
   endif()
+  set(command $<TARGET_FILE:${target}> ${ARG_ARGS})
+  set(env "${HYPAR_TEST_ENVIRONMENT}")
   if(ARG_RANKS)
     hypar_mpiexec_command(launcher ${ARG_RANKS})
-    add_test(NAME example.${name} COMMAND ${launcher} $<TARGET_FILE:${target}> ${ARG_ARGS})
+    set(command ${launcher} ${command})
     set(env "${HYPAR_MPI_TEST_ENVIRONMENT}")
+  endif()
+  if(ARG_PASS_REGULAR_EXPRESSION)
+    # Both the exit status and the output must be right.
+    string(REPLACE ";" "\\;" command_list "${command}")
+    add_test(NAME example.${name}
+             COMMAND ${CMAKE_COMMAND} "-DCOMMAND=${command_list}"
+                     "-DREGEX=${ARG_PASS_REGULAR_EXPRESSION}"
+                     -P "${PROJECT_SOURCE_DIR}/tests/support/run_and_match.cmake")
   else()
-    add_test(NAME example.${name} COMMAND ${target} ${ARG_ARGS})
-    set(env "${HYPAR_TEST_ENVIRONMENT}")
+    add_test(NAME example.${name} COMMAND ${command})
   endif()
   set_tests_properties(example.${name} PROPERTIES LABELS "example" TIMEOUT ${HYPAR_TEST_TIMEOUT}
                        ENVIRONMENT "${env}")
-  if(ARG_PASS_REGULAR_EXPRESSION)
-    set_tests_properties(example.${name} PROPERTIES
-                         PASS_REGULAR_EXPRESSION "${ARG_PASS_REGULAR_EXPRESSION}")
-  endif()
 endfunction()
