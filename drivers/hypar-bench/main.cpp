@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench.hpp"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   std::string json_path;
   bool list = false;
   bool quiet = false;
+  int settle_ms = 30;
   app.add_option("--filter", filter, "regular expression over group/name (default: all)");
   app.add_option("--reps", opt.reps, "timed repetitions per contender (best and median reported)")
       ->check(CLI::Range(1, 1000));
@@ -68,6 +70,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1e-6, 100.0));
   app.add_option("--threads", opt.threads, "threads for hypar and the peers (default: hypar's)");
   app.add_option("--json", json_path, "also write the results as JSON to this file ('-' = stdout)");
+  app.add_option("--settle-ms", settle_ms,
+                 "pause before each timed run, so that spinning workers of the previous contender "
+                 "(oneTBB's, OpenMP's) have gone to sleep (default 30)")
+      ->check(CLI::Range(0, 10000));
   app.add_flag("--list", list, "list the cases and exit");
   app.add_flag("--quiet", quiet, "no table on stdout (with --json -, only JSON)");
   app.set_version_flag("--version", std::string("hypar-bench ") + hypar::version_string);
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < c.contenders.size(); ++i) {
         auto& contender = c.contenders[i];
         if (contender.prepare) contender.prepare();
+        if (settle_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
         const auto start = std::chrono::steady_clock::now();
         contender.run();
         const auto stop = std::chrono::steady_clock::now();
