@@ -2,8 +2,6 @@
 // copy loops that bound them (memory bandwidth), a scalar std::sin loop, the real
 // `LC_ALL=C wc` and `cat`. Kernels are one-core building blocks: the 2-core targets of
 // BENCHMARKS.md are the drivers' (hypar-stats, hypar-heat); these rows show the per-core share.
-#include <hypar/kernels.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <hypar/kernels.hpp>
 #include <memory>
 #include <random>
 #include <string>
@@ -25,7 +24,8 @@ using hypar::bench::Case;
 using hypar::bench::keep;
 
 std::string close_to(double got, double want, double rel = 1e-9) {
-  if (std::abs(got - want) <= rel * std::abs(want) + 1e-9) return "";
+  if (std::abs(got - want) <= rel * std::abs(want) + 1e-9)
+    return "";
   return "expected " + std::to_string(want) + ", got " + std::to_string(got);
 }
 
@@ -33,7 +33,8 @@ std::shared_ptr<std::vector<double>> values(std::size_t n, double scale) {
   auto v = std::make_shared<std::vector<double>>(n);
   std::mt19937_64 rng(n);
   std::uniform_real_distribution<double> d(-scale, scale);
-  for (auto& x : *v) x = d(rng);
+  for (auto& x : *v)
+    x = d(rng);
   return v;
 }
 
@@ -48,11 +49,13 @@ std::string text_corpus(std::size_t bytes) {
       s += '\n';
       col = 0;
       line_len = rng() % 121;
-      if (rng() % 20 == 0) s += '\t';
+      if (rng() % 20 == 0)
+        s += '\t';
       continue;
     }
     const std::size_t w = 1 + rng() % 12;
-    for (std::size_t i = 0; i < w; ++i) s += static_cast<char>('a' + rng() % 26);
+    for (std::size_t i = 0; i < w; ++i)
+      s += static_cast<char>('a' + rng() % 26);
     s += (rng() % 40 == 0) ? '\t' : ' ';
     col += w + 1;
   }
@@ -77,10 +80,12 @@ struct TempFile {
 std::string run(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
+  if (p == nullptr)
+    return out;
   char buf[4096];
   std::size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);
+  while ((got = std::fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, got);
   pclose(p);
   return out;
 }
@@ -93,7 +98,8 @@ std::string wc_numbers(const hypar::kernels::TextStats& s) {
 // "  12  34 56 7 path" -> "12 34 56 7"
 std::string first_four_numbers(const std::string& wc_out) {
   unsigned long long a = 0, b = 0, c = 0, d = 0;
-  if (std::sscanf(wc_out.c_str(), "%llu %llu %llu %llu", &a, &b, &c, &d) != 4) return "?";
+  if (std::sscanf(wc_out.c_str(), "%llu %llu %llu %llu", &a, &b, &c, &d) != 4)
+    return "?";
   return std::to_string(a) + " " + std::to_string(b) + " " + std::to_string(c) + " " +
          std::to_string(d);
 }
@@ -104,22 +110,33 @@ HYPAR_BENCH_CASE("kernels", "sum/f64/1core") {
   const std::size_t n = opt.scaled(std::size_t{1} << 25, 1024);
   auto x = values(n, 1.0);
   double want = 0;
-  for (double v : *x) want += v;
+  for (double v : *x)
+    want += v;
   auto result = std::make_shared<double>(0);
   Case c;
   c.input = std::to_string(n) + " doubles, one core";
   c.work = static_cast<double>(n * sizeof(double));
   c.work_unit = "bytes";
   auto check = [=] { return close_to(*result, want, 1e-6); };
-  c.add("hypar::kernels::sum", {}, [=] { *result = hypar::kernels::sum(*x); keep(*result); }, check);
-  c.add("omp simd reduction (read loop)", {}, [=] {
-    double s = 0;
-    const double* p = x->data();
+  c.add(
+      "hypar::kernels::sum", {},
+      [=] {
+        *result = hypar::kernels::sum(*x);
+        keep(*result);
+      },
+      check);
+  c.add(
+      "omp simd reduction (read loop)", {},
+      [=] {
+        double s = 0;
+        const double* p = x->data();
 #pragma omp simd reduction(+ : s)
-    for (std::size_t i = 0; i < n; ++i) s += p[i];
-    *result = s;
-    keep(*result);
-  }, check);
+        for (std::size_t i = 0; i < n; ++i)
+          s += p[i];
+        *result = s;
+        keep(*result);
+      },
+      check);
   c.target("hypar::kernels::sum", "omp simd reduction (read loop)", 0.9,
            "at least 90 % of the one-core read bandwidth");
   return c;
@@ -131,22 +148,28 @@ HYPAR_BENCH_CASE("kernels", "dot/f64/1core") {
   auto y = values(n + 1, 1.0);
   y->pop_back();
   double want = 0;
-  for (std::size_t i = 0; i < n; ++i) want += (*x)[i] * (*y)[i];
+  for (std::size_t i = 0; i < n; ++i)
+    want += (*x)[i] * (*y)[i];
   auto result = std::make_shared<double>(0);
   Case c;
   c.input = std::to_string(n) + " double pairs, one core";
   c.work = static_cast<double>(2 * n * sizeof(double));
   c.work_unit = "bytes";
   auto check = [=] { return close_to(*result, want, 1e-6); };
-  c.add("hypar::kernels::dot", {}, [=] { *result = hypar::kernels::dot(*x, *y); }, check);
-  c.add("omp simd reduction (dot loop)", {}, [=] {
-    double s = 0;
-    const double* p = x->data();
-    const double* q = y->data();
+  c.add(
+      "hypar::kernels::dot", {}, [=] { *result = hypar::kernels::dot(*x, *y); }, check);
+  c.add(
+      "omp simd reduction (dot loop)", {},
+      [=] {
+        double s = 0;
+        const double* p = x->data();
+        const double* q = y->data();
 #pragma omp simd reduction(+ : s)
-    for (std::size_t i = 0; i < n; ++i) s += p[i] * q[i];
-    *result = s;
-  }, check);
+        for (std::size_t i = 0; i < n; ++i)
+          s += p[i] * q[i];
+        *result = s;
+      },
+      check);
   c.target("hypar::kernels::dot", "omp simd reduction (dot loop)", 0.9,
            "at least 90 % of the one-core read bandwidth");
   return c;
@@ -156,19 +179,25 @@ HYPAR_BENCH_CASE("kernels", "sin_sum/1core") {
   const std::size_t n = opt.scaled(100'000'000, 1024);
   auto x = values(n, 100.0);
   double want = 0;
-  for (double v : *x) want += std::sin(v);
+  for (double v : *x)
+    want += std::sin(v);
   auto result = std::make_shared<double>(0);
   Case c;
   c.input = std::to_string(n) + " doubles in [-100, 100], one core";
   c.work = static_cast<double>(n);
   c.work_unit = "items";
   auto check = [=] { return close_to(*result, want, 1e-9 + 1e-12 * static_cast<double>(n)); };
-  c.add("hypar::kernels::sin_sum", {}, [=] { *result = hypar::kernels::sin_sum(*x); }, check);
-  c.add("scalar std::sin loop", {}, [=] {
-    double s = 0;
-    for (double v : *x) s += std::sin(v);
-    *result = s;
-  }, check);
+  c.add(
+      "hypar::kernels::sin_sum", {}, [=] { *result = hypar::kernels::sin_sum(*x); }, check);
+  c.add(
+      "scalar std::sin loop", {},
+      [=] {
+        double s = 0;
+        for (double v : *x)
+          s += std::sin(v);
+        *result = s;
+      },
+      check);
   c.target("hypar::kernels::sin_sum", "scalar std::sin loop", 4.0,
            "at least 4x the scalar loop on one thread");
   return c;
@@ -178,7 +207,8 @@ HYPAR_BENCH_CASE("kernels", "crc32/1core") {
   const std::size_t n = opt.scaled(std::size_t{1} << 28, 4096);
   auto data = std::make_shared<std::vector<std::byte>>(n);
   std::mt19937_64 rng(3);
-  for (auto& b : *data) b = static_cast<std::byte>(rng() & 0xff);
+  for (auto& b : *data)
+    b = static_cast<std::byte>(rng() & 0xff);
   const std::uint32_t want = hypar::kernels::crc32_tables(*data);
   auto result = std::make_shared<std::uint32_t>(0);
   Case c;
@@ -186,9 +216,11 @@ HYPAR_BENCH_CASE("kernels", "crc32/1core") {
   c.work = static_cast<double>(n);
   c.work_unit = "bytes";
   auto check = [=]() -> std::string { return *result == want ? "" : "crc differs"; };
-  c.add("hypar::kernels::crc32 (folding)", {}, [=] { *result = hypar::kernels::crc32(*data); },
-        check);
-  c.add("slicing-by-16 tables", {}, [=] { *result = hypar::kernels::crc32_tables(*data); }, check);
+  c.add(
+      "hypar::kernels::crc32 (folding)", {}, [=] { *result = hypar::kernels::crc32(*data); },
+      check);
+  c.add(
+      "slicing-by-16 tables", {}, [=] { *result = hypar::kernels::crc32_tables(*data); }, check);
   c.target("hypar::kernels::crc32 (folding)", "slicing-by-16 tables", 2.0,
            "at least 2x a table CRC (zlib-class)");
   return c;
@@ -208,18 +240,24 @@ HYPAR_BENCH_CASE("kernels", "text_stats/1core") {
   auto check = [=]() -> std::string {
     return *got == want ? "" : "counts " + *got + ", wc says " + want;
   };
-  c.add("hypar::kernels::text_stats", {}, [=] {
-    *got = wc_numbers(hypar::kernels::text_stats(std::string_view(*text)));
-  }, check);
-  c.add("LC_ALL=C wc -lwcL", {}, [=] {
-    (void)file;  // keeps the file alive as long as the case
-    *got = first_four_numbers(run("LC_ALL=C wc -lwcL " + quoted));
-  }, check);
-  c.add("cat > /dev/null", {}, [=] {
-    (void)file;
-    run("cat " + quoted + " > /dev/null");
-    *got = want;  // cat counts nothing: it is the read-speed reference
-  }, check);
+  c.add(
+      "hypar::kernels::text_stats", {},
+      [=] { *got = wc_numbers(hypar::kernels::text_stats(std::string_view(*text))); }, check);
+  c.add(
+      "LC_ALL=C wc -lwcL", {},
+      [=] {
+        (void)file;  // keeps the file alive as long as the case
+        *got = first_four_numbers(run("LC_ALL=C wc -lwcL " + quoted));
+      },
+      check);
+  c.add(
+      "cat > /dev/null", {},
+      [=] {
+        (void)file;
+        run("cat " + quoted + " > /dev/null");
+        *got = want;  // cat counts nothing: it is the read-speed reference
+      },
+      check);
   c.target("hypar::kernels::text_stats", "LC_ALL=C wc -lwcL", 20.0,
            "at least 20x wc on one core (half of hypar-stats' 40x on two)");
   c.target("hypar::kernels::text_stats", "cat > /dev/null", 0.5,
@@ -240,15 +278,19 @@ HYPAR_BENCH_CASE("kernels", "jacobi/4096^2/1core") {
   c.work_unit = "bytes";
   // The copy peer overwrites the halo too: start every run from a zeroed output grid.
   auto zero = [=] { std::fill(out->begin(), out->end(), 0.0); };
-  c.add("hypar::kernels::jacobi_step", zero, [=] {
-    keep(hypar::kernels::jacobi_step(*in, *out, nx, nx));
-  }, [=]() -> std::string { return *out == *want ? "" : "grid differs"; });
-  c.add("scale loop (same traffic)", zero, [=] {
-    const double* p = in->data();
-    double* q = out->data();
+  c.add(
+      "hypar::kernels::jacobi_step", zero,
+      [=] { keep(hypar::kernels::jacobi_step(*in, *out, nx, nx)); },
+      [=]() -> std::string { return *out == *want ? "" : "grid differs"; });
+  c.add("scale loop (same traffic)", zero,
+        [=] {
+          const double* p = in->data();
+          double* q = out->data();
 #pragma omp simd
-    for (std::size_t i = 0; i < cells; ++i) q[i] = 0.25 * p[i];  // (a plain copy becomes memcpy)
-  }, {});
+          for (std::size_t i = 0; i < cells; ++i)
+            q[i] = 0.25 * p[i];  // (a plain copy becomes memcpy)
+        },
+        {});
   c.target("hypar::kernels::jacobi_step", "scale loop (same traffic)", 0.8,
            "at least 80 % of the bandwidth roofline");
   return c;
@@ -259,8 +301,8 @@ namespace {
 // A map kernel against the same loop written inline (`omp simd`), both single-threaded, on
 // arrays far above the caches: both should run at the one-core memory bandwidth.
 template <class Kernel, class Loop, class Check>
-Case map_case(std::size_t n, std::size_t bytes_per_item, std::string input, Kernel kernel, Loop loop,
-              Check check) {
+Case map_case(std::size_t n, std::size_t bytes_per_item, std::string input, Kernel kernel,
+              Loop loop, Check check) {
   Case c;
   c.input = std::move(input);
   c.work = static_cast<double>(n * bytes_per_item);
@@ -286,11 +328,13 @@ HYPAR_BENCH_CASE("kernels", "add/f32/1core") {
         const float* pb = b->data();
         float* po = out->data();
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) po[i] = pa[i] + pb[i];
+        for (std::size_t i = 0; i < n; ++i)
+          po[i] = pa[i] + pb[i];
       },
       [=]() -> std::string {
         for (std::size_t i = 0; i < n; i += 4099) {
-          if ((*out)[i] != 3.75f) return "add wrong at " + std::to_string(i);
+          if ((*out)[i] != 3.75f)
+            return "add wrong at " + std::to_string(i);
         }
         return "";
       });
@@ -308,12 +352,14 @@ HYPAR_BENCH_CASE("kernels", "axpy/f64/1core") {
         const double* px = x->data();
         double* py = y->data();
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) py[i] += 0.5 * px[i];
+        for (std::size_t i = 0; i < n; ++i)
+          py[i] += 0.5 * px[i];
       },
       [=]() -> std::string {
         const double first = (*y)[0];
         for (std::size_t i = 0; i < n; i += 4099) {
-          if ((*y)[i] != first || first < 1.0) return "axpy wrong at " + std::to_string(i);
+          if ((*y)[i] != first || first < 1.0)
+            return "axpy wrong at " + std::to_string(i);
         }
         return "";
       });
@@ -328,11 +374,13 @@ HYPAR_BENCH_CASE("kernels", "sqrt_inplace/f32/1core") {
       [=] {
         float* p = v->data();
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) p[i] = std::sqrt(p[i]);
+        for (std::size_t i = 0; i < n; ++i)
+          p[i] = std::sqrt(p[i]);
       },
       [=]() -> std::string {
         for (std::size_t i = 0; i < n; i += 4099) {
-          if ((*v)[i] != 1.0f) return "sqrt wrong at " + std::to_string(i);
+          if ((*v)[i] != 1.0f)
+            return "sqrt wrong at " + std::to_string(i);
         }
         return "";
       });

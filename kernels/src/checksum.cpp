@@ -6,10 +6,9 @@
 // reflected 64-bit operands is the reflected product times x: so X folds D bits forward with two
 // multiplies by constants computed below. The folded 128 bits are congruent to the message so
 // far, so running the table CRC (from state 0) over them gives the CRC state of the message.
-#include <hypar/kernels/checksum.hpp>
-
 #include <array>
 #include <cstring>
+#include <hypar/kernels/checksum.hpp>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HYPAR_CRC_CLMUL 1
@@ -33,7 +32,8 @@ constexpr Tables make_tables() {
   Tables tb;
   for (std::uint32_t n = 0; n < 256; ++n) {
     std::uint32_t c = n;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ reflected_poly : c >> 1;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? (c >> 1) ^ reflected_poly : c >> 1;
     tb.t[0][n] = c;
   }
   for (std::size_t k = 1; k < 16; ++k) {
@@ -63,7 +63,8 @@ std::uint32_t update_tables(std::uint32_t s, const unsigned char* p, std::size_t
     p += 16;
     n -= 16;
   }
-  while (n-- > 0) s = (s >> 8) ^ t[0][(s ^ *p++) & 0xff];
+  while (n-- > 0)
+    s = (s >> 8) ^ t[0][(s ^ *p++) & 0xff];
   return s;
 }
 
@@ -75,11 +76,13 @@ constexpr std::uint64_t xpow_reflected(unsigned e) {
   std::uint64_t r = 1;  // x^0
   for (unsigned k = 0; k < e; ++k) {
     r <<= 1;
-    if (r & 0x100000000ull) r ^= 0x104C11DB7ull;
+    if (r & 0x100000000ull)
+      r ^= 0x104C11DB7ull;
   }
   std::uint64_t out = 0;
   for (unsigned i = 0; i < 32; ++i) {
-    if (r >> i & 1) out |= std::uint64_t{1} << (63 - i);
+    if (r >> i & 1)
+      out |= std::uint64_t{1} << (63 - i);
   }
   return out;
 }
@@ -108,8 +111,7 @@ __attribute__((target("pclmul,sse4.1"))) std::uint32_t fold_finish(__m128i x,
                                                                    const unsigned char* p,
                                                                    std::size_t n) {
   while (n >= 16) {
-    x = _mm_xor_si128(fold128(x, k128),
-                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    x = _mm_xor_si128(fold128(x, k128), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     p += 16;
     n -= 16;
   }
@@ -157,7 +159,9 @@ HYPAR_VPCLMUL_TARGET inline __m512i fold(__m512i x, __m512i k) {
   return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00),
                           _mm512_clmulepi64_epi128(x, k, 0x11));
 }
-HYPAR_VPCLMUL_TARGET inline __m512i load(const unsigned char* q) { return _mm512_loadu_si512(q); }
+HYPAR_VPCLMUL_TARGET inline __m512i load(const unsigned char* q) {
+  return _mm512_loadu_si512(q);
+}
 
 // Raw state s over n >= 256 bytes with VPCLMULQDQ: four 512-bit registers (16 lanes) folded
 // 2048 bits at a time, then reduced to one 128-bit lane.
@@ -223,8 +227,10 @@ std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) noexcept
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   const std::size_t n = data.size();
 #if defined(HYPAR_CRC_CLMUL)
-  if (n >= 256 && clmul_level == ClmulLevel::vpclmul) return ~update_vpclmul(~crc, p, n);
-  if (n >= 64 && clmul_level != ClmulLevel::none) return ~update_pclmul(~crc, p, n);
+  if (n >= 256 && clmul_level == ClmulLevel::vpclmul)
+    return ~update_vpclmul(~crc, p, n);
+  if (n >= 64 && clmul_level != ClmulLevel::none)
+    return ~update_pclmul(~crc, p, n);
 #endif
   return ~update_tables(~crc, p, n);
 }

@@ -1,9 +1,7 @@
 // The five-point Jacobi sweep: one `omp simd` loop per row with a max-reduction for the residual.
-#include <hypar/kernels/stencil.hpp>
-
-#include <hypar/core/error.hpp>
-
 #include <cmath>
+#include <hypar/core/error.hpp>
+#include <hypar/kernels/stencil.hpp>
 #include <string>
 
 #if defined(__AVX512F__)
@@ -49,12 +47,13 @@ double row_avx512(const double* up, const double* row, const double* down, doubl
   // The next-centre load reads row[x + 8 .. x + 15] <= row[nx + 8], inside the next row.
   for (; x + 7 <= nx; x += 8) {
     const __m512d next = _mm512_loadu_pd(row + x + 8);
-    const __m512d west = _mm512_castsi512_pd(
-        _mm512_mask_alignr_epi64(zero, all, _mm512_castpd_si512(cur), _mm512_castpd_si512(prev), 7));
-    const __m512d east = _mm512_castsi512_pd(
-        _mm512_mask_alignr_epi64(zero, all, _mm512_castpd_si512(next), _mm512_castpd_si512(cur), 1));
-    const __m512d around = _mm512_add_pd(
-        _mm512_add_pd(west, east), _mm512_add_pd(_mm512_loadu_pd(up + x), _mm512_loadu_pd(down + x)));
+    const __m512d west = _mm512_castsi512_pd(_mm512_mask_alignr_epi64(
+        zero, all, _mm512_castpd_si512(cur), _mm512_castpd_si512(prev), 7));
+    const __m512d east = _mm512_castsi512_pd(_mm512_mask_alignr_epi64(
+        zero, all, _mm512_castpd_si512(next), _mm512_castpd_si512(cur), 1));
+    const __m512d around =
+        _mm512_add_pd(_mm512_add_pd(west, east),
+                      _mm512_add_pd(_mm512_loadu_pd(up + x), _mm512_loadu_pd(down + x)));
     const __m512d v = _mm512_fmadd_pd(vc, cur, _mm512_mul_pd(vk, around));
     _mm512_storeu_pd(dst + x, v);
     res = _mm512_mask_max_pd(res, all, res, _mm512_and_pd(_mm512_sub_pd(v, cur), abs_mask));
@@ -65,7 +64,8 @@ double row_avx512(const double* up, const double* row, const double* down, doubl
   alignas(64) double lanes[8];
   _mm512_store_pd(lanes, res);
   double body = 0.0;
-  for (double l : lanes) body = l > body ? l : body;
+  for (double l : lanes)
+    body = l > body ? l : body;
   return body > tail ? body : tail;
 }
 #endif
@@ -73,14 +73,13 @@ double row_avx512(const double* up, const double* row, const double* down, doubl
 }  // namespace
 
 double jacobi_rows(std::span<const double> in, std::span<double> out, std::size_t nx,
-                   std::size_t ny, std::size_t first_row, std::size_t last_row,
-                   StencilWeights w) {
+                   std::size_t ny, std::size_t first_row, std::size_t last_row, StencilWeights w) {
   const std::size_t stride = nx + 2;
   const std::size_t cells = stride * (ny + 2);
   if (in.size() < cells || out.size() < cells) {
-    throw Error("hypar::kernels::jacobi: grid spans need (nx + 2) * (ny + 2) = " +
-                std::to_string(cells) + " doubles, got " + std::to_string(in.size()) + " and " +
-                std::to_string(out.size()));
+    throw Error(
+        "hypar::kernels::jacobi: grid spans need (nx + 2) * (ny + 2) = " + std::to_string(cells) +
+        " doubles, got " + std::to_string(in.size()) + " and " + std::to_string(out.size()));
   }
   if (first_row < 1 || first_row > last_row || last_row > ny + 1) {
     throw Error("hypar::kernels::jacobi_rows: rows [" + std::to_string(first_row) + ", " +

@@ -1,15 +1,14 @@
 // Element-wise maps and reductions. The loops are plain `#pragma omp simd` loops (the target is
 // compiled with -fopenmp-simd -fno-math-errno -march=native); docs/kernels.md shows the
 // vectorisation report for each.
-#include <hypar/kernels/vector.hpp>
-
-#include <hypar/core/error.hpp>
-
 #include <cmath>
 #include <cstddef>
+#include <hypar/core/error.hpp>
+#include <hypar/kernels/vector.hpp>
 #include <string>
 
-#if defined(HYPAR_KERNELS_LIBMVEC) && defined(__x86_64__) && (defined(__AVX512F__) || defined(__AVX2__))
+#if defined(HYPAR_KERNELS_LIBMVEC) && defined(__x86_64__) && \
+    (defined(__AVX512F__) || defined(__AVX2__))
 #define HYPAR_HAVE_LIBMVEC 1
 #include <immintrin.h>
 // glibc's libmvec vector variants (x86-64 vector function ABI names): sin of 8 doubles (AVX-512)
@@ -36,7 +35,8 @@ void require_same_size(std::size_t a, std::size_t b, const char* what) {
 // Pairwise combination of the partial sums, then the tail.
 double combine(double (&acc)[lanes], double tail) noexcept {
   for (std::size_t width = lanes / 2; width > 0; width /= 2) {
-    for (std::size_t j = 0; j < width; ++j) acc[j] += acc[j + width];
+    for (std::size_t j = 0; j < width; ++j)
+      acc[j] += acc[j + width];
   }
   return acc[0] + tail;
 }
@@ -47,7 +47,8 @@ void sqrt_inplace(std::span<float> x) noexcept {
   float* p = x.data();
   const std::size_t n = x.size();
 #pragma omp simd
-  for (std::size_t i = 0; i < n; ++i) p[i] = std::sqrt(p[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    p[i] = std::sqrt(p[i]);
 }
 
 void add(std::span<const float> a, std::span<const float> b, std::span<float> out) {
@@ -58,7 +59,8 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
   float* po = out.data();
   const std::size_t n = out.size();
 #pragma omp simd
-  for (std::size_t i = 0; i < n; ++i) po[i] = pa[i] + pb[i];
+  for (std::size_t i = 0; i < n; ++i)
+    po[i] = pa[i] + pb[i];
 }
 
 void axpy(double alpha, std::span<const double> x, std::span<double> y) {
@@ -67,7 +69,8 @@ void axpy(double alpha, std::span<const double> x, std::span<double> y) {
   double* py = y.data();
   const std::size_t n = y.size();
 #pragma omp simd
-  for (std::size_t i = 0; i < n; ++i) py[i] += alpha * px[i];
+  for (std::size_t i = 0; i < n; ++i)
+    py[i] += alpha * px[i];
 }
 
 double sum(std::span<const double> x) noexcept {
@@ -77,10 +80,12 @@ double sum(std::span<const double> x) noexcept {
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
 #pragma omp simd
-    for (std::size_t j = 0; j < lanes; ++j) acc[j] += p[i + j];
+    for (std::size_t j = 0; j < lanes; ++j)
+      acc[j] += p[i + j];
   }
   double tail = 0;
-  for (; i < n; ++i) tail += p[i];
+  for (; i < n; ++i)
+    tail += p[i];
   return combine(acc, tail);
 }
 
@@ -93,10 +98,12 @@ double dot(std::span<const double> x, std::span<const double> y) {
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
 #pragma omp simd
-    for (std::size_t j = 0; j < lanes; ++j) acc[j] += px[i + j] * py[i + j];
+    for (std::size_t j = 0; j < lanes; ++j)
+      acc[j] += px[i + j] * py[i + j];
   }
   double tail = 0;
-  for (; i < n; ++i) tail += px[i] * py[i];
+  for (; i < n; ++i)
+    tail += px[i] * py[i];
   return combine(acc, tail);
 }
 
@@ -123,7 +130,8 @@ double sin_sum(std::span<const double> x) noexcept {
   _mm256_storeu_pd(acc + 4, s1);
 #endif
   double tail = 0;
-  for (; i < n; ++i) tail += std::sin(p[i]);
+  for (; i < n; ++i)
+    tail += std::sin(p[i]);
   return combine(acc, tail);
 }
 

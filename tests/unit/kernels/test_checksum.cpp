@@ -1,10 +1,9 @@
 // crc32 against zlib's crc32 at many lengths, start offsets and continuation points.
-#include <hypar/kernels/checksum.hpp>
-
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstdint>
+#include <hypar/kernels/checksum.hpp>
 #include <random>
 #include <vector>
 
@@ -22,14 +21,17 @@ std::uint32_t zlib_crc(const std::vector<std::byte>& v, std::size_t off, std::si
 std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::byte> v(n);
-  for (auto& b : v) b = static_cast<std::byte>(rng() & 0xff);
+  for (auto& b : v)
+    b = static_cast<std::byte>(rng() & 0xff);
   return v;
 }
 
 std::vector<std::size_t> lengths() {
   std::vector<std::size_t> l;
-  for (std::size_t n = 0; n <= 600; ++n) l.push_back(n);  // every fold/table boundary
-  for (std::size_t n : {1023u, 1024u, 1025u, 4095u, 4096u, 65'537u, 1'000'003u}) l.push_back(n);
+  for (std::size_t n = 0; n <= 600; ++n)
+    l.push_back(n);  // every fold/table boundary
+  for (std::size_t n : {1023u, 1024u, 1025u, 4095u, 4096u, 65'537u, 1'000'003u})
+    l.push_back(n);
   return l;
 }
 

@@ -1,10 +1,9 @@
 // The Jacobi step against a scalar loop on random grids, whole and split into row bands.
-#include <hypar/core/error.hpp>
-#include <hypar/kernels/stencil.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <hypar/core/error.hpp>
+#include <hypar/kernels/stencil.hpp>
 #include <limits>
 #include <random>
 #include <vector>
@@ -19,9 +18,9 @@ double reference(const std::vector<double>& in, std::vector<double>& out, std::s
   double res = 0;
   for (std::size_t y = 1; y <= ny; ++y) {
     for (std::size_t x = 1; x <= nx; ++x) {
-      const double v = w.center * in[y * s + x] +
-                       w.neighbour * ((in[y * s + x - 1] + in[y * s + x + 1]) +
-                                      (in[(y - 1) * s + x] + in[(y + 1) * s + x]));
+      const double v =
+          w.center * in[y * s + x] + w.neighbour * ((in[y * s + x - 1] + in[y * s + x + 1]) +
+                                                    (in[(y - 1) * s + x] + in[(y + 1) * s + x]));
       out[y * s + x] = v;
       res = std::max(res, std::abs(v - in[y * s + x]));
     }
@@ -33,7 +32,8 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
   ASSERT_EQ(got.size(), want.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     // One fused multiply-add may round differently.
-    ASSERT_NEAR(got[i], want[i], 4 * std::numeric_limits<double>::epsilon() * (1 + std::abs(want[i])))
+    ASSERT_NEAR(got[i], want[i],
+                4 * std::numeric_limits<double>::epsilon() * (1 + std::abs(want[i])))
         << "cell " << i;
   }
 }
@@ -47,7 +47,8 @@ TEST(Stencil, JacobiStepAgainstScalarLoop) {
         const std::size_t cells = (nx + 2) * (ny + 2);
         const std::size_t off = rng() % 8;
         std::vector<double> in(cells + off), out(cells + off, 7.0);
-        for (auto& v : in) v = d(rng);
+        for (auto& v : in)
+          v = d(rng);
         std::vector<double> want(out.begin() + static_cast<std::ptrdiff_t>(off), out.end());
         const std::vector<double> in0(in.begin() + static_cast<std::ptrdiff_t>(off), in.end());
         const double want_res = reference(in0, want, nx, ny, w);
@@ -66,7 +67,8 @@ TEST(Stencil, RowBandsEqualWholeStep) {
   std::uniform_real_distribution<double> d(0, 100);
   const std::size_t nx = 37, ny = 29, cells = (nx + 2) * (ny + 2);
   std::vector<double> in(cells);
-  for (auto& v : in) v = d(rng);
+  for (auto& v : in)
+    v = d(rng);
   std::vector<double> whole(cells, 0.0), banded(cells, 0.0);
   const double r_whole = k::jacobi_step(in, whole, nx, ny);
   double r_bands = 0;

@@ -1,7 +1,5 @@
 // text_stats against the real `LC_ALL=C wc -lwcL` (run here), against a plain transliteration of
 // wc's C-locale loop, and chunked against whole at random cut points merged in random trees.
-#include <hypar/kernels/text.hpp>
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <hypar/kernels/text.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,12 +42,14 @@ Counts wc_loop(const std::string& text) {
   bool in_word = false;
   std::uint64_t pos = 0;
   auto separator = [&] {
-    if (in_word) ++c.words;
+    if (in_word)
+      ++c.words;
     in_word = false;
   };
   for (unsigned char ch : text) {
     if (ch == '\n' || ch == '\r' || ch == '\f') {
-      if (ch == '\n') ++c.lines;
+      if (ch == '\n')
+        ++c.lines;
       c.max_line = std::max(c.max_line, pos);
       pos = 0;
       separator();
@@ -66,7 +67,8 @@ Counts wc_loop(const std::string& text) {
     }
   }
   c.max_line = std::max(c.max_line, pos);
-  if (in_word) ++c.words;
+  if (in_word)
+    ++c.words;
   c.bytes = text.size();
   return c;
 }
@@ -75,7 +77,8 @@ class TempDir {
  public:
   TempDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "hypar_text_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
@@ -98,13 +101,15 @@ Counts real_wc(const std::string& text) {
   }
   const std::string cmd = "LC_ALL=C wc -lwcL '" + file.string() + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  if (pipe == nullptr)
+    throw std::runtime_error("popen failed");
   Counts c;
   unsigned long long l = 0, w = 0, b = 0, m = 0;
   const int got = std::fscanf(pipe, "%llu %llu %llu %llu", &l, &w, &b, &m);
   const int status = pclose(pipe);
   std::filesystem::remove(file);
-  if (got != 4 || status != 0) throw std::runtime_error("wc failed: " + cmd);
+  if (got != 4 || status != 0)
+    throw std::runtime_error("wc failed: " + cmd);
   return Counts{l, w, b, m};
 }
 
@@ -121,10 +126,12 @@ TextStats chunked(const std::string& text, std::vector<std::size_t> cuts, std::m
   std::sort(cuts.begin(), cuts.end());
   const std::size_t pieces = cuts.size() - 1;
   std::vector<std::size_t> order(pieces);
-  for (std::size_t i = 0; i < pieces; ++i) order[i] = i;
+  for (std::size_t i = 0; i < pieces; ++i)
+    order[i] = i;
   std::shuffle(order.begin(), order.end(), rng);
   std::vector<TextStats> part(pieces);
-  for (std::size_t i : order) part[i] = stats(text, cuts[i], cuts[i + 1], rng() % 4 == 0);
+  for (std::size_t i : order)
+    part[i] = stats(text, cuts[i], cuts[i + 1], rng() % 4 == 0);
   // Random tree: repeatedly merge a random adjacent pair.
   while (part.size() > 1) {
     const std::size_t i = rng() % (part.size() - 1);
@@ -186,14 +193,18 @@ TEST(TextStats, MatchesRealWcOnAwkwardFiles) {
       {"form feed", "abc\fdefgh ij\f"},
       {"vertical tab", "a\vb\v\vc"},
       {"high bytes", "caf\xc3\xa9 na\xefve \x80\x81\xff word\n"},
-      {"high bytes between graph", "a\x80\x80" "b c"},
+      {"high bytes between graph",
+       "a\x80\x80"
+       "b c"},
       {"DEL", "a\x7f b\x7f\n"},
       {"controls", "a\x01\x02 b\x1b[0m c\n"},
       {"only separators", "\n\n\t\t\r\f\v  \n"},
   };
   std::string long_line(5'000'000, 'x');
-  for (std::size_t i = 0; i < long_line.size(); i += 997) long_line[i] = ' ';
-  for (std::size_t i = 13; i < long_line.size(); i += 4099) long_line[i] = '\t';
+  for (std::size_t i = 0; i < long_line.size(); i += 997)
+    long_line[i] = ' ';
+  for (std::size_t i = 13; i < long_line.size(); i += 4099)
+    long_line[i] = '\t';
   cases.emplace_back("one line of 5 MB", long_line);
   cases.emplace_back("one line of 5 MB, newline", long_line + "\n");
   std::mt19937_64 rng(42);
@@ -203,7 +214,8 @@ TEST(TextStats, MatchesRealWcOnAwkwardFiles) {
                          random_text(rng, n, flavour));
     }
   }
-  for (const auto& [name, text] : cases) expect_all_equal(text, real_wc(text), name);
+  for (const auto& [name, text] : cases)
+    expect_all_equal(text, real_wc(text), name);
 }
 
 TEST(TextStats, EveryByteValueInEveryPositionMatchesWcLoop) {
@@ -211,7 +223,8 @@ TEST(TextStats, EveryByteValueInEveryPositionMatchesWcLoop) {
   for (int b = 0; b < 256; ++b) {
     for (std::size_t at = 0; at < 130; at += 1) {
       std::string s(140, 'w');
-      for (std::size_t i = 5; i < s.size(); i += 11) s[i] = ' ';
+      for (std::size_t i = 5; i < s.size(); i += 11)
+        s[i] = ' ';
       s[at] = static_cast<char>(b);
       const Counts want = wc_loop(s);
       ASSERT_EQ(counts_of(stats(s, 0, s.size())), want) << "byte " << b << " at " << at;
@@ -240,7 +253,8 @@ TEST(TextStats, ChunkedEqualsWholeAtRandomCuts) {
     const std::string text = random_text(rng, n, rep % 5);
     const Counts want = wc_loop(text);
     std::vector<std::size_t> cuts(rng() % 12);
-    for (auto& c : cuts) c = n == 0 ? 0 : rng() % (n + 1);
+    for (auto& c : cuts)
+      c = n == 0 ? 0 : rng() % (n + 1);
     ASSERT_EQ(counts_of(chunked(text, cuts, rng)), want) << "rep " << rep;
   }
 }
@@ -250,11 +264,13 @@ TEST(TextStats, OneByteChunksEqualWhole) {
   for (int flavour = 0; flavour < 4; ++flavour) {
     const std::string text = random_text(rng, 5000, flavour);
     std::vector<std::size_t> cuts;
-    for (std::size_t i = 1; i < text.size(); ++i) cuts.push_back(i);
+    for (std::size_t i = 1; i < text.size(); ++i)
+      cuts.push_back(i);
     EXPECT_EQ(counts_of(chunked(text, cuts, rng)), wc_loop(text)) << "flavour " << flavour;
     // Left fold, one byte at a time, as a streaming reader would.
     TextStats acc;
-    for (std::size_t i = 0; i < text.size(); ++i) acc = merge(acc, stats(text, i, i + 1));
+    for (std::size_t i = 0; i < text.size(); ++i)
+      acc = merge(acc, stats(text, i, i + 1));
     EXPECT_EQ(counts_of(acc), wc_loop(text)) << "flavour " << flavour;
   }
 }
@@ -265,7 +281,8 @@ TEST(TextStats, ChunkedLargeAgainstRealWc) {
     const std::string text = random_text(rng, 1'000'000, flavour);
     const Counts want = real_wc(text);
     std::vector<std::size_t> cuts(200);
-    for (auto& c : cuts) c = rng() % text.size();
+    for (auto& c : cuts)
+      c = rng() % text.size();
     EXPECT_EQ(counts_of(chunked(text, cuts, rng)), want) << "flavour " << flavour;
   }
 }

@@ -1,11 +1,10 @@
 // The vector maps and reductions against scalar loops on random data of many lengths and
 // misaligned starts.
-#include <hypar/core/error.hpp>
-#include <hypar/kernels/vector.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <hypar/core/error.hpp>
+#include <hypar/kernels/vector.hpp>
 #include <limits>
 #include <random>
 #include <vector>
@@ -16,8 +15,10 @@ namespace k = hypar::kernels;
 
 std::vector<std::size_t> lengths() {
   std::vector<std::size_t> l;
-  for (std::size_t n = 0; n <= 130; ++n) l.push_back(n);
-  for (std::size_t n : {255u, 256u, 257u, 1000u, 4099u, 100'003u}) l.push_back(n);
+  for (std::size_t n = 0; n <= 130; ++n)
+    l.push_back(n);
+  for (std::size_t n : {255u, 256u, 257u, 1000u, 4099u, 100'003u})
+    l.push_back(n);
   return l;
 }
 
@@ -25,7 +26,8 @@ template <class T>
 std::vector<T> random_values(std::size_t n, std::mt19937_64& rng, double lo, double hi) {
   std::uniform_real_distribution<double> d(lo, hi);
   std::vector<T> v(n);
-  for (auto& x : v) x = static_cast<T>(d(rng));
+  for (auto& x : v)
+    x = static_cast<T>(d(rng));
   return v;
 }
 
@@ -35,7 +37,8 @@ TEST(Vector, SqrtInplaceBitIdentical) {
     const std::size_t off = rng() % 16;
     auto v = random_values<float>(n + off, rng, 0.0, 1e6);
     auto want = v;
-    for (std::size_t i = off; i < v.size(); ++i) want[i] = std::sqrt(want[i]);
+    for (std::size_t i = off; i < v.size(); ++i)
+      want[i] = std::sqrt(want[i]);
     k::sqrt_inplace(std::span<float>(v.data() + off, n));
     ASSERT_EQ(v, want) << "n " << n << " off " << off;
   }
@@ -50,13 +53,16 @@ TEST(Vector, AddBitIdenticalAndInPlace) {
     std::vector<float> out(n + oo, -1.0f);
     k::add(std::span<const float>(a.data() + oa, n), std::span<const float>(b.data() + ob, n),
            std::span<float>(out.data() + oo, n));
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(out[oo + i], a[oa + i] + b[ob + i]) << i;
-    for (std::size_t i = 0; i < oo; ++i) ASSERT_EQ(out[i], -1.0f);  // nothing written before
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[oo + i], a[oa + i] + b[ob + i]) << i;
+    for (std::size_t i = 0; i < oo; ++i)
+      ASSERT_EQ(out[i], -1.0f);  // nothing written before
     // In place: out is a.
     auto a2 = a;
     k::add(std::span<const float>(a2.data() + oa, n), std::span<const float>(b.data() + ob, n),
            std::span<float>(a2.data() + oa, n));
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(a2[oa + i], a[oa + i] + b[ob + i]);
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(a2[oa + i], a[oa + i] + b[ob + i]);
   }
 }
 
@@ -77,7 +83,8 @@ TEST(Vector, AxpyWithinOneRounding) {
     auto x = random_values<double>(n + ox, rng, -1e3, 1e3);
     auto y = random_values<double>(n + oy, rng, -1e3, 1e3);
     auto want = y;
-    for (std::size_t i = 0; i < n; ++i) want[oy + i] += alpha * x[ox + i];
+    for (std::size_t i = 0; i < n; ++i)
+      want[oy + i] += alpha * x[ox + i];
     k::axpy(alpha, std::span<const double>(x.data() + ox, n), std::span<double>(y.data() + oy, n));
     for (std::size_t i = 0; i < n; ++i) {
       // A fused multiply-add may round once instead of twice.
@@ -126,7 +133,8 @@ TEST(Vector, SumIndependentOfAlignment) {
 
 // Distance in units in the last place between two doubles of the same sign region.
 double ulps(double a, double b) {
-  if (a == b) return 0;
+  if (a == b)
+    return 0;
   const double scale = std::max(std::abs(a), std::abs(b));
   return std::abs(a - b) / (std::nextafter(scale, INFINITY) - scale);
 }

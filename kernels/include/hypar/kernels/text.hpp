@@ -30,7 +30,8 @@ struct ColumnMap {
       (has_tab ? r.after_tab : r.add) += next.add;
       return r;
     }
-    if (!has_tab) return ColumnMap{add + next.add, next.after_tab, true};
+    if (!has_tab)
+      return ColumnMap{add + next.add, next.after_tab, true};
     return ColumnMap{add, ((after_tab + next.add) & ~std::uint64_t{7}) + next.after_tab, true};
   }
   friend constexpr bool operator==(const ColumnMap&, const ColumnMap&) = default;
@@ -68,7 +69,8 @@ class TextStats {
   /// Longest line (`wc -L`): tabs to the next multiple of 8, \n \r \f end a line, only printable
   /// bytes (0x20..0x7e) count.
   constexpr std::uint64_t max_line_length() const noexcept {
-    if (!has_line_end_) return head_(0);
+    if (!has_line_end_)
+      return head_(0);
     std::uint64_t m = head_(0) > inner_max_ ? head_(0) : inner_max_;
     return m > tail_ ? m : tail_;
   }
