@@ -8,3 +8,6 @@
 #include <hypar/core.hpp>
 #include <hypar/par.hpp>
 #include <hypar/version.hpp>
+#if defined(HYPAR_WITH_MPI) && HYPAR_WITH_MPI
+#include <hypar/dist.hpp>
+#endif

@@ -1,0 +1,8 @@
+#pragma once
+// hypar's distributed layer (namespace hypar::dist): MPI start-up, communicators, partitioning
+// of files across ranks. Needs hypar built with MPI (HYPAR_WITH_MPI).
+
+#include <hypar/dist/communicator.hpp>
+#include <hypar/dist/environment.hpp>
+#include <hypar/dist/error.hpp>
+#include <hypar/dist/partition.hpp>

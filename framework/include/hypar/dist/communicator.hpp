@@ -1,0 +1,189 @@
+#pragma once
+// A communicator with collective operations on values, trivially copyable structs and vectors.
+
+#include <hypar/dist/error.hpp>
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace hypar::dist {
+
+namespace detail {
+
+/// The MPI datatype of an arithmetic type, or MPI_DATATYPE_NULL.
+template <class T>
+MPI_Datatype arithmetic_type() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (std::is_same_v<U, bool>) return MPI_CXX_BOOL;
+  else if constexpr (std::is_same_v<U, char>) return MPI_CHAR;
+  else if constexpr (std::is_same_v<U, signed char>) return MPI_SIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, unsigned char>) return MPI_UNSIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, short>) return MPI_SHORT;
+  else if constexpr (std::is_same_v<U, unsigned short>) return MPI_UNSIGNED_SHORT;
+  else if constexpr (std::is_same_v<U, int>) return MPI_INT;
+  else if constexpr (std::is_same_v<U, unsigned>) return MPI_UNSIGNED;
+  else if constexpr (std::is_same_v<U, long>) return MPI_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long>) return MPI_UNSIGNED_LONG;
+  else if constexpr (std::is_same_v<U, long long>) return MPI_LONG_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long long>) return MPI_UNSIGNED_LONG_LONG;
+  else if constexpr (std::is_same_v<U, float>) return MPI_FLOAT;
+  else if constexpr (std::is_same_v<U, double>) return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<U, long double>) return MPI_LONG_DOUBLE;
+  else return MPI_DATATYPE_NULL;
+}
+
+/// The predefined MPI operation equal to `Op` on arithmetic `T`, or MPI_OP_NULL.
+template <class T, class Op>
+MPI_Op predefined_op() {
+  if constexpr (!std::is_arithmetic_v<T>) {
+    return MPI_OP_NULL;
+  } else if constexpr (std::is_same_v<Op, std::plus<>> || std::is_same_v<Op, std::plus<T>>) {
+    return MPI_SUM;
+  } else if constexpr (std::is_same_v<Op, std::multiplies<>> || std::is_same_v<Op, std::multiplies<T>>) {
+    return MPI_PROD;
+  } else if constexpr (std::is_integral_v<T> &&
+                       (std::is_same_v<Op, std::bit_and<>> || std::is_same_v<Op, std::bit_and<T>>)) {
+    return MPI_BAND;
+  } else if constexpr (std::is_integral_v<T> &&
+                       (std::is_same_v<Op, std::bit_or<>> || std::is_same_v<Op, std::bit_or<T>>)) {
+    return MPI_BOR;
+  } else {
+    return MPI_OP_NULL;
+  }
+}
+
+template <class T>
+constexpr void require_trivially_copyable() {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "hypar::dist sends values as bytes: T must be trivially copyable");
+}
+
+}  // namespace detail
+
+/// Wraps an MPI communicator (not owned) and turns MPI errors into hypar::MpiError. Collectives
+/// must be called by every rank of the communicator, in the same order, as in MPI.
+class Communicator {
+ public:
+  /// Wraps `comm` and sets its error handler to MPI_ERRORS_RETURN so failures become exceptions.
+  explicit Communicator(MPI_Comm comm);
+
+  MPI_Comm native() const noexcept { return comm_; }
+  int rank() const noexcept { return rank_; }
+  int size() const noexcept { return size_; }
+  /// MPI_Barrier.
+  void barrier() const;
+
+  /// Sends `value` from `root` to every rank (MPI_Bcast of its bytes).
+  template <class T>
+  void broadcast(T& value, int root) const {
+    detail::require_trivially_copyable<T>();
+    detail::check(MPI_Bcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_), "MPI_Bcast");
+  }
+  /// Sends a vector (size and elements) from `root` to every rank.
+  template <class T>
+  void broadcast(std::vector<T>& values, int root) const {
+    detail::require_trivially_copyable<T>();
+    std::uint64_t n = values.size();
+    broadcast(n, root);
+    values.resize(static_cast<std::size_t>(n));
+    broadcast_bytes(values.data(), n * sizeof(T), root);
+  }
+  /// Sends a string from `root` to every rank.
+  void broadcast(std::string& text, int root) const;
+
+  /// Combines one value per rank with `op` and gives the result on every rank. Sequential
+  /// equivalent: op(...op(op(v_0, v_1), v_2)..., v_p-1). Arithmetic types with std::plus,
+  /// std::multiplies, bit_and or bit_or use MPI's own operation (MPI_Allreduce: O(log p)
+  /// messages); any other associative op gathers all values (O(p) bytes each) and folds them in
+  /// rank order, the same on every rank.
+  template <class T, class Op>
+  T all_reduce(const T& value, Op op) const {
+    detail::require_trivially_copyable<T>();
+    const MPI_Op mpi_op = detail::predefined_op<T, Op>();
+    if (mpi_op != MPI_OP_NULL) {
+      T result{};
+      detail::check(MPI_Allreduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, comm_),
+                    "MPI_Allreduce");
+      return result;
+    }
+    const std::vector<T> all = all_gather(value);
+    T result = all.front();
+    for (std::size_t i = 1; i < all.size(); ++i) result = op(result, all[i]);
+    return result;
+  }
+  /// As all_reduce, but only `root`'s result is meaningful (others get a default-made T).
+  template <class T, class Op>
+  T reduce(const T& value, Op op, int root) const {
+    detail::require_trivially_copyable<T>();
+    const MPI_Op mpi_op = detail::predefined_op<T, Op>();
+    if (mpi_op != MPI_OP_NULL) {
+      T result{};
+      detail::check(MPI_Reduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, root, comm_),
+                    "MPI_Reduce");
+      return result;
+    }
+    const std::vector<T> all = gather(value, root);
+    if (rank_ != root) return T{};
+    T result = all.front();
+    for (std::size_t i = 1; i < all.size(); ++i) result = op(result, all[i]);
+    return result;
+  }
+
+  /// One value per rank, in rank order, on `root` (empty elsewhere).
+  template <class T>
+  std::vector<T> gather(const T& value, int root) const {
+    detail::require_trivially_copyable<T>();
+    std::vector<T> all(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+    detail::check(MPI_Gather(&value, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(),
+                             static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_),
+                  "MPI_Gather");
+    return all;
+  }
+  /// Every rank's vector, concatenated in rank order, on `root` (empty elsewhere). Sizes may
+  /// differ between ranks (MPI_Gatherv).
+  template <class T>
+  std::vector<T> gather(const std::vector<T>& values, int root) const {
+    detail::require_trivially_copyable<T>();
+    std::vector<char> bytes = gather_bytes(values.data(), values.size() * sizeof(T), root);
+    std::vector<T> all(bytes.size() / sizeof(T));
+    if (!all.empty()) std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
+    return all;
+  }
+  /// One value per rank, in rank order, on every rank.
+  template <class T>
+  std::vector<T> all_gather(const T& value) const {
+    detail::require_trivially_copyable<T>();
+    std::vector<T> all(static_cast<std::size_t>(size_));
+    detail::check(MPI_Allgather(&value, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(),
+                                static_cast<int>(sizeof(T)), MPI_BYTE, comm_),
+                  "MPI_Allgather");
+    return all;
+  }
+  /// Every rank's vector, concatenated in rank order, on every rank.
+  template <class T>
+  std::vector<T> all_gather(const std::vector<T>& values) const {
+    detail::require_trivially_copyable<T>();
+    std::vector<char> bytes = all_gather_bytes(values.data(), values.size() * sizeof(T));
+    std::vector<T> all(bytes.size() / sizeof(T));
+    if (!all.empty()) std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
+    return all;
+  }
+
+ private:
+  void broadcast_bytes(void* data, std::size_t bytes, int root) const;
+  std::vector<char> gather_bytes(const void* data, std::size_t bytes, int root) const;
+  std::vector<char> all_gather_bytes(const void* data, std::size_t bytes) const;
+
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace hypar::dist

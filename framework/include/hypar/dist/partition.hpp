@@ -1,0 +1,50 @@
+#pragma once
+// Splitting files across ranks: balanced by bytes, cut on record boundaries.
+
+#include <hypar/core/error.hpp>
+#include <hypar/dist/communicator.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hypar::dist {
+
+/// How partition_files cuts files.
+struct PartitionOptions {
+  char delimiter = '\n';      ///< a record ends after this byte (when record_size is 0)
+  std::size_t record_size = 0;  ///< above 0: fixed-size records, cuts on multiples of it
+  std::uint64_t chunk_bytes = std::uint64_t{64} << 20;  ///< files larger than this are cut
+};
+
+/// A byte range of one input file.
+struct FileChunk {
+  std::string path;
+  std::size_t file_index = 0;  ///< position of the file in the `paths` given
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+/// This rank's share of `paths` (collective: every rank passes the same list). Rank 0 looks at
+/// every file once and the ranks agree on the result: files are laid end to end in the given
+/// order, files larger than `chunk_bytes` are cut into chunks of about `chunk_bytes` that end just
+/// after a delimiter byte (or on a multiple of `record_size`), and each piece goes to the rank
+/// whose 1/p share of the total bytes holds the piece's first byte. So every byte of every file is
+/// in exactly one chunk, an empty file is one empty chunk, and a rank gets at most
+/// total/p + chunk_bytes + one record. Chunks come in file order. Cost: one stat per path and a
+/// short read near every cut, on rank 0; one broadcast.
+/// A path that is missing, unreadable or not a regular file gets no chunk: it is reported in
+/// `errors` (the same list on every rank, by index), never thrown.
+std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+                                       const PartitionOptions& options,
+                                       std::vector<ItemError>& errors);
+
+/// As above, for callers that do not need the errors (unusable paths are skipped).
+std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+                                       const PartitionOptions& options = {});
+
+/// The largest exit code of any rank, on every rank (collective): every rank of a driver exits
+/// with the same status even when only one of them saw a failure.
+int agree_exit_code(const Communicator& comm, int local_code);
+
+}  // namespace hypar::dist

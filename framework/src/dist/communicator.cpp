@@ -1,0 +1,99 @@
+// Communicator and MpiError: the parts that are not templates.
+#include <hypar/dist/communicator.hpp>
+
+#include <climits>
+#include <numeric>
+
+namespace hypar {
+
+MpiError::Details MpiError::details_of(int code) {
+  char text[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
+  int error_class = code;
+  if (MPI_Error_class(code, &error_class) != MPI_SUCCESS) error_class = code;
+  return {error_class, std::string(text, static_cast<std::size_t>(length))};
+}
+
+MpiError::MpiError(const std::string& call, int code) : MpiError(call, code, details_of(code)) {}
+
+MpiError::MpiError(const std::string& call, int code, Details details)
+    : Error("hypar: " + call + " failed: " + details.text + " (MPI error code " +
+            std::to_string(code) + ", class " + std::to_string(details.error_class) + ")"),
+      code_(code),
+      class_(details.error_class),
+      mpi_message_(std::move(details.text)) {}
+
+namespace dist {
+
+namespace {
+int checked_count(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX)) {
+    throw Error("hypar::dist: one rank sends more than 2 GiB in one collective; split the data");
+  }
+  return static_cast<int>(bytes);
+}
+}  // namespace
+
+Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
+  detail::check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  detail::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+  detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+}
+
+void Communicator::barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }
+
+void Communicator::broadcast(std::string& text, int root) const {
+  std::uint64_t n = text.size();
+  broadcast(n, root);
+  text.resize(static_cast<std::size_t>(n));
+  broadcast_bytes(text.data(), text.size(), root);
+}
+
+void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {
+  // In pieces below 2 GiB: MPI counts are ints.
+  char* p = static_cast<char*>(data);
+  while (bytes > 0) {
+    const std::size_t piece = bytes < (std::size_t{1} << 30) ? bytes : (std::size_t{1} << 30);
+    detail::check(MPI_Bcast(p, static_cast<int>(piece), MPI_BYTE, root, comm_), "MPI_Bcast");
+    p += piece;
+    bytes -= piece;
+  }
+}
+
+std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes, int root) const {
+  const int mine = checked_count(bytes);
+  std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+  detail::check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_), "MPI_Gather");
+  std::vector<int> displs(counts.size());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    displs[i] = checked_count(total);
+    total += static_cast<std::size_t>(counts[i]);
+  }
+  std::vector<char> all(total);
+  detail::check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                            root, comm_),
+                "MPI_Gatherv");
+  return all;
+}
+
+std::vector<char> Communicator::all_gather_bytes(const void* data, std::size_t bytes) const {
+  const int mine = checked_count(bytes);
+  std::vector<int> counts(static_cast<std::size_t>(size_));
+  detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_), "MPI_Allgather");
+  std::vector<int> displs(counts.size());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    displs[i] = checked_count(total);
+    total += static_cast<std::size_t>(counts[i]);
+  }
+  std::vector<char> all(total);
+  detail::check(MPI_Allgatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                               MPI_BYTE, comm_),
+                "MPI_Allgatherv");
+  return all;
+}
+
+}  // namespace dist
+}  // namespace hypar

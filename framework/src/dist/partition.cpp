@@ -1,0 +1,156 @@
+// partition_files: rank 0 measures the files and finds record-aligned cuts; every rank takes the
+// pieces that start in its share of the bytes. See docs/distributed.md.
+#include <hypar/dist/partition.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace hypar::dist {
+
+namespace {
+
+/// position * ranks can exceed 64 bits for huge inputs on many ranks.
+__extension__ typedef unsigned __int128 wide_uint;
+
+/// A piece of one file, as rank 0 broadcasts it.
+struct Piece {
+  std::uint64_t file_index;
+  std::uint64_t offset;
+  std::uint64_t length;
+};
+
+/// Per file: its size, or -errno (EINVAL for "not a regular file").
+std::int64_t measure(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -errno;
+  if (!S_ISREG(st.st_mode)) return -EINVAL;
+  return static_cast<std::int64_t>(st.st_size);
+}
+
+/// Offsets where the chunks of a file end (the last is the file size). Each chunk starts where
+/// the previous one ended and ends just after the first delimiter at or beyond
+/// start + chunk_bytes - 1, so it holds at least chunk_bytes and at most one record more; the
+/// searches never overlap, so no byte is read twice. `error` is set to errno when the file cannot
+/// be read.
+std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size,
+                                     const PartitionOptions& o, int& error) {
+  std::vector<std::uint64_t> cuts;
+  error = 0;
+  if (o.record_size > 0) {
+    const std::uint64_t step =
+        std::max<std::uint64_t>(o.record_size, o.chunk_bytes / o.record_size * o.record_size);
+    for (std::uint64_t c = step; c < size; c += step) cuts.push_back(c);
+    cuts.push_back(size);
+    return cuts;
+  }
+  if (size <= o.chunk_bytes) {
+    cuts.push_back(size);
+    return cuts;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = errno;
+    return cuts;
+  }
+  std::vector<char> buffer(64 << 10);
+  std::uint64_t start = 0;
+  while (size - start > o.chunk_bytes) {
+    std::uint64_t at = start + o.chunk_bytes - 1;
+    std::uint64_t cut = 0;  // 0: no delimiter until the end of the file
+    while (at < size && cut == 0) {
+      const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = errno;
+        ::close(fd);
+        return {};
+      }
+      if (n == 0) break;  // the file shrank since it was measured
+      const void* hit = std::memchr(buffer.data(), o.delimiter, static_cast<std::size_t>(n));
+      if (hit) {
+        cut = at + static_cast<std::uint64_t>(static_cast<const char*>(hit) - buffer.data()) + 1;
+      } else {
+        at += static_cast<std::uint64_t>(n);
+      }
+    }
+    if (cut == 0 || cut >= size) break;  // the rest is one chunk
+    cuts.push_back(cut);
+    start = cut;
+  }
+  ::close(fd);
+  cuts.push_back(size);
+  return cuts;
+}
+
+}  // namespace
+
+std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+                                       const PartitionOptions& options,
+                                       std::vector<ItemError>& errors) {
+  if (options.chunk_bytes == 0) throw Error("hypar::dist::partition_files: chunk_bytes must be above 0");
+  // Rank 0 measures and cuts; the others receive the same decisions.
+  std::vector<std::int64_t> status(paths.size(), 0);  // 0 fine, else errno
+  std::vector<Piece> pieces;
+  if (comm.rank() == 0) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const std::int64_t size = measure(paths[i]);
+      if (size < 0) {
+        status[i] = -size;
+        continue;
+      }
+      int error = 0;
+      const auto cuts = find_cuts(paths[i], static_cast<std::uint64_t>(size), options, error);
+      if (error != 0) {
+        status[i] = error;
+        continue;
+      }
+      std::uint64_t start = 0;
+      for (std::uint64_t cut : cuts) {
+        pieces.push_back({i, start, cut - start});
+        start = cut;
+      }
+    }
+  }
+  comm.broadcast(status, 0);
+  comm.broadcast(pieces, 0);
+
+  errors.clear();
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (status[i] == 0) continue;
+    const int code = static_cast<int>(status[i]);
+    errors.push_back({i, paths[i], code, code == EINVAL ? "not a regular file" : std::strerror(code)});
+  }
+
+  // The piece whose first byte lies in rank r's share [r T / p, (r + 1) T / p) goes to rank r.
+  wide_uint total = 0;
+  for (const Piece& p : pieces) total += p.length;
+  const auto ranks = static_cast<wide_uint>(comm.size());
+  std::vector<FileChunk> mine;
+  wide_uint position = 0;
+  for (const Piece& p : pieces) {
+    const int owner =
+        total == 0 ? 0 : static_cast<int>(std::min<wide_uint>(ranks - 1, position * ranks / total));
+    if (owner == comm.rank()) {
+      mine.push_back({paths[p.file_index], static_cast<std::size_t>(p.file_index), p.offset, p.length});
+    }
+    position += p.length;
+  }
+  return mine;
+}
+
+std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+                                       const PartitionOptions& options) {
+  std::vector<ItemError> ignored;
+  return partition_files(comm, paths, options, ignored);
+}
+
+int agree_exit_code(const Communicator& comm, int local_code) {
+  return comm.all_reduce(local_code, [](int a, int b) { return a > b ? a : b; });
+}
+
+}  // namespace hypar::dist

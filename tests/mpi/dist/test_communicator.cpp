@@ -1,0 +1,138 @@
+// Communicator collectives against values every rank can compute locally.
+#include <hypar/dist.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
+
+struct Pair {
+  int rank;
+  double value;
+};
+
+TEST(Communicator, RankAndSizeMatchMpi) {
+  auto comm = world();
+  int rank = -1, size = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  EXPECT_EQ(comm.rank(), rank);
+  EXPECT_EQ(comm.size(), size);
+}
+
+TEST(Communicator, AllReduceWithMpiOpsAndCustomOps) {
+  auto comm = world();
+  const int p = comm.size();
+  const long long r = comm.rank();
+  EXPECT_EQ(comm.all_reduce(r + 1, std::plus<>{}), static_cast<long long>(p) * (p + 1) / 2);
+  EXPECT_DOUBLE_EQ(comm.all_reduce(static_cast<double>(r + 1), std::multiplies<>{}),
+                   std::tgamma(p + 1.0));
+  // A non-commutative associative op is folded in rank order: string-like concatenation of
+  // digits as a number.
+  auto concat = [](long long a, long long b) { return a * 10 + b; };
+  long long want = 0;
+  for (int i = 0; i < p; ++i) want = (i == 0) ? 1 : concat(want, i + 1);
+  EXPECT_EQ(comm.all_reduce(r + 1, concat), want);
+  auto max = [](int a, int b) { return a > b ? a : b; };
+  EXPECT_EQ(comm.all_reduce(comm.rank(), max), p - 1);
+}
+
+TEST(Communicator, ReduceOnEveryRoot) {
+  auto comm = world();
+  for (int root = 0; root < comm.size(); ++root) {
+    const int got = comm.reduce(comm.rank() * 2, std::plus<>{}, root);
+    if (comm.rank() == root) {
+      EXPECT_EQ(got, comm.size() * (comm.size() - 1));
+    }
+  }
+}
+
+TEST(Communicator, GatherStructsAndVariableVectors) {
+  auto comm = world();
+  const auto all = comm.gather(Pair{comm.rank(), comm.rank() * 0.5}, 0);
+  if (comm.rank() == 0) {
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(comm.size()));
+    for (int i = 0; i < comm.size(); ++i) {
+      EXPECT_EQ(all[static_cast<std::size_t>(i)].rank, i);
+      EXPECT_EQ(all[static_cast<std::size_t>(i)].value, i * 0.5);
+    }
+  } else {
+    EXPECT_TRUE(all.empty());
+  }
+  // Rank r sends r elements (rank 0 sends none).
+  std::vector<int> mine(static_cast<std::size_t>(comm.rank()), comm.rank());
+  std::vector<int> want;
+  for (int i = 0; i < comm.size(); ++i) want.insert(want.end(), static_cast<std::size_t>(i), i);
+  const auto gathered = comm.gather(mine, 0);
+  if (comm.rank() == 0) {
+    EXPECT_EQ(gathered, want);
+  }
+  EXPECT_EQ(comm.all_gather(mine), want);
+  std::vector<int> ranks(static_cast<std::size_t>(comm.size()));
+  std::iota(ranks.begin(), ranks.end(), 0);
+  EXPECT_EQ(comm.all_gather(comm.rank()), ranks);
+}
+
+TEST(Communicator, BroadcastValuesVectorsStrings) {
+  auto comm = world();
+  for (int root = 0; root < comm.size(); ++root) {
+    int value = comm.rank() == root ? 1234 + root : -1;
+    comm.broadcast(value, root);
+    EXPECT_EQ(value, 1234 + root);
+    std::vector<double> v;
+    if (comm.rank() == root) v = {1.5, 2.5, static_cast<double>(root)};
+    comm.broadcast(v, root);
+    EXPECT_EQ(v, (std::vector<double>{1.5, 2.5, static_cast<double>(root)}));
+    std::string s = comm.rank() == root ? std::string("from root ") + std::to_string(root) + '\0' + "x" : "";
+    comm.broadcast(s, root);
+    EXPECT_EQ(s, std::string("from root ") + std::to_string(root) + '\0' + "x");
+  }
+}
+
+TEST(Communicator, ExitCodeAgreesWhenOneRankFails) {
+  auto comm = world();
+  const int last = comm.size() - 1;
+  EXPECT_EQ(hypar::dist::agree_exit_code(comm, comm.rank() == last ? 1 : 0), 1);
+  EXPECT_EQ(hypar::dist::agree_exit_code(comm, 0), 0);
+  EXPECT_EQ(hypar::dist::agree_exit_code(comm, comm.rank() == last ? 2 : 1), 2);
+}
+
+TEST(Communicator, MpiErrorCarriesCodeClassAndMessage) {
+  auto comm = world();
+  int value = 0;
+  try {
+    comm.broadcast(value, comm.size() + 5);  // an invalid root
+    FAIL() << "expected hypar::MpiError";
+  } catch (const hypar::MpiError& e) {
+    EXPECT_NE(e.code(), MPI_SUCCESS);
+    EXPECT_EQ(e.error_class(), MPI_ERR_ROOT);
+    EXPECT_FALSE(e.mpi_message().empty());
+    EXPECT_NE(std::string(e.what()).find("MPI_Bcast"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Environment, AdoptsAnInitialisedMpi) {
+  int argc = 0;
+  char** argv = nullptr;
+  hypar::dist::Environment env(argc, argv);  // MPI was initialised by the test main
+  EXPECT_FALSE(env.owns_mpi());
+  EXPECT_GE(env.provided_thread_level(), MPI_THREAD_FUNNELED);
+  EXPECT_EQ(env.world().size(), world().size());
+  // Asking an adopted MPI for more than it provides is a clear error, not a silent downgrade.
+  if (env.provided_thread_level() < MPI_THREAD_MULTIPLE) {
+    try {
+      hypar::dist::Environment multiple(argc, argv, hypar::dist::ThreadLevel::multiple);
+      FAIL() << "expected hypar::Error";
+    } catch (const hypar::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("MPI_THREAD_MULTIPLE"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
