@@ -47,6 +47,8 @@ def case(name):
             results.append((name, str(e) or "assertion failed"))
         except subprocess.TimeoutExpired:
             results.append((name, "timed out (hang?)"))
+        except Exception as e:  # a crash of the check itself is a failure too, with its reason
+            results.append((name, f"{type(e).__name__}: {e}"))
         return fn
     return wrap
 
@@ -238,7 +240,10 @@ try:
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         cmd = prefix + mpiexec + [os.path.join(d, "hypar-stats"), "--no-progress", "--format", "csv", locked, open_]
         env = {k: v for k, v in os.environ.items() if not k.startswith("OMPI_ALLOW")}
-        env.update(HOME=d, TMPDIR=d, OMP_NUM_THREADS="1")
+        scratch = os.path.join(d, "tmp")  # Open MPI's session folder must be writable by nobody
+        os.makedirs(scratch)
+        os.chmod(scratch, 0o1777)
+        env.update(HOME=scratch, TMPDIR=scratch, OMP_NUM_THREADS="1")
         p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env, cwd=d)
         shutil.rmtree(d)
         out = p.stdout.decode()

@@ -1,0 +1,56 @@
+#pragma once
+// The counting engine of hypar-stats inside one rank.
+//
+// Design: this rank's chunks are cut into blocks of `buffer_bytes`; the blocks are a parallel
+// iterator, so OpenMP tasks steal blocks from each other (a big file and many small files balance
+// alike). Each task `pread`s its block into its thread's reusable buffer and runs the SIMD
+// text_stats kernel. Reading happens in every worker rather than in one reader thread feeding a
+// channel: on cached data a single reader (a memcpy from the page cache) would cap the rate at
+// one core's copy speed, while here reading and counting overlap across all cores. Memory stays
+// bounded by threads x buffer_bytes, whatever the file sizes.
+
+#include <hypar/kernels/text.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hypar_stats {
+
+/// A byte range of one input file, as the partitioner hands it to a rank.
+struct Chunk {
+  std::string path;
+  std::uint64_t file_index = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+/// The counts of a contiguous byte range of one file. Trivially copyable, so that ranks can
+/// gather them to rank 0, where the pieces of each file are merged in offset order.
+struct Piece {
+  std::uint64_t file_index = 0;
+  std::uint64_t offset = 0;            ///< where the counted range starts in the file
+  hypar::kernels::TextStats stats{};   ///< stats.bytes() is the length of the counted range
+  std::int32_t error_code = 0;         ///< errno when the file could not be opened or read
+};
+
+/// How the engine runs inside a rank.
+struct EngineOptions {
+  std::size_t threads = 1;                          ///< counting threads
+  std::size_t buffer_bytes = std::size_t{4} << 20;  ///< one read
+};
+
+/// Counts `chunks` and returns the pieces coalesced (see coalesce). A file that cannot be opened
+/// or read gives a Piece with its errno; a file that shrank gives the counts of what could still be
+/// read; bytes past a chunk's end are never read. `progress(n)` is called (from any thread) after
+/// every block of n bytes. Memory: threads x buffer_bytes, plus one Piece per block.
+std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOptions& options,
+                                const std::function<void(std::uint64_t)>& progress = {});
+
+/// Sorts pieces by (file, offset) and merges the pieces of one file whose ranges touch, so a rank
+/// sends at most a few pieces per file; a file with an error keeps one error piece.
+void coalesce(std::vector<Piece>& pieces);
+
+}  // namespace hypar_stats
