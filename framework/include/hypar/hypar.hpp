@@ -7,6 +7,7 @@
 #include <hypar/core/topology.hpp>
 #include <hypar/core.hpp>
 #include <hypar/par.hpp>
+#include <hypar/sync.hpp>
 #include <hypar/version.hpp>
 #if defined(HYPAR_WITH_MPI) && HYPAR_WITH_MPI
 #include <hypar/dist.hpp>

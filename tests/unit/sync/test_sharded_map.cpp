@@ -1,0 +1,120 @@
+// ShardedMap: the map semantics against std::map, and contended updates from many threads
+// against a sequential count.
+#include <hypar/core/thread_scope.hpp>
+#include <hypar/sync/sharded_map.hpp>
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int scale = 1;
+#else
+constexpr int scale = 10;
+#endif
+
+TEST(ShardedMap, BehavesLikeAMapOnRandomOperations) {
+  hypar::ShardedMap<int, std::string, 8> map;
+  std::map<int, std::string> reference;
+  std::mt19937 rng(42);
+  for (int step = 0; step < 20000; ++step) {
+    const int key = static_cast<int>(rng() % 500);
+    switch (rng() % 4) {
+      case 0: {
+        const std::string v = std::to_string(rng());
+        const bool fresh = !reference.contains(key);
+        EXPECT_EQ(map.insert(key, v), fresh);
+        reference[key] = v;
+        break;
+      }
+      case 1: {
+        const auto got = map.get(key);
+        const auto it = reference.find(key);
+        ASSERT_EQ(got.has_value(), it != reference.end());
+        if (got) {
+          EXPECT_EQ(*got, it->second);
+        }
+        break;
+      }
+      case 2: {
+        const auto next = map.update(key, [](std::optional<std::string> old) {
+          return old ? *old + "+" : std::string("new");
+        });
+        auto& r = reference[key];
+        r = r.empty() ? std::string("new") : r + "+";
+        EXPECT_EQ(next, r);
+        break;
+      }
+      default:
+        EXPECT_EQ(map.erase(key), reference.erase(key) == 1);
+    }
+  }
+  EXPECT_EQ(map.size(), reference.size());
+  std::map<int, std::string> seen;
+  map.for_each([&](const int& k, const std::string& v) { EXPECT_TRUE(seen.emplace(k, v).second); });
+  EXPECT_EQ(seen, reference);
+}
+
+TEST(ShardedMap, ConsecutiveIntegerKeysSpreadOverShards) {
+  // std::hash<int> is the identity; the map mixes it so that keys 0, 16, 32, ... do not share a shard.
+  struct CountingHash {
+    std::size_t operator()(int k) const { return static_cast<std::size_t>(k) * 16; }
+  };
+  hypar::ShardedMap<int, int, 16, CountingHash> map;
+  for (int k = 0; k < 1000; ++k) map.insert(k, k);
+  EXPECT_EQ(map.size(), 1000u);
+  for (int k = 0; k < 1000; ++k) ASSERT_EQ(map.get(k), k);
+}
+
+TEST(ShardedMap, ContendedUpdatesMatchASequentialCount) {
+  for (const std::size_t threads : {2u, 4u, 8u}) {
+    SCOPED_TRACE(threads);
+    hypar::ShardedMap<int, long> counts;
+    const int per_thread = 20000 * scale;
+    const int keys = 37;  // few keys: many threads meet on the same shard
+    hypar::thread_scope([&](hypar::ThreadScope& s) {
+      for (std::size_t t = 0; t < threads; ++t) {
+        s.spawn([&, t] {
+          std::mt19937 rng(static_cast<unsigned>(t));
+          for (int i = 0; i < per_thread; ++i) {
+            const int key = static_cast<int>(rng() % keys);
+            counts.update(key, [](std::optional<long> old) { return old.value_or(0) + 1; });
+            if (i % 64 == 0) (void)counts.get(key);  // readers interleaved with writers
+          }
+        });
+      }
+    });
+    // The sequential count: the same random streams, replayed on one thread.
+    std::map<int, long> reference;
+    for (std::size_t t = 0; t < threads; ++t) {
+      std::mt19937 rng(static_cast<unsigned>(t));
+      for (int i = 0; i < per_thread; ++i) ++reference[static_cast<int>(rng() % keys)];
+    }
+    long total = 0;
+    counts.for_each([&](const int& k, const long& v) {
+      EXPECT_EQ(v, reference[k]) << "key " << k;
+      total += v;
+    });
+    EXPECT_EQ(total, static_cast<long>(threads) * per_thread);
+    EXPECT_EQ(counts.size(), reference.size());
+  }
+}
+
+TEST(ShardedMap, UpdateThatThrowsLeavesTheMapUnchanged) {
+  hypar::ShardedMap<std::string, int> map;
+  map.insert("a", 1);
+  EXPECT_THROW(map.update("a", [](std::optional<int>) -> int { throw std::runtime_error("no"); }),
+               std::runtime_error);
+  EXPECT_THROW(map.update("b", [](std::optional<int>) -> int { throw std::runtime_error("no"); }),
+               std::runtime_error);
+  EXPECT_EQ(map.get("a"), 1);
+  EXPECT_FALSE(map.get("b").has_value());
+  EXPECT_EQ(map.size(), 1u);
+}
+
+}  // namespace
