@@ -5,4 +5,5 @@
 #include <hypar/dist/communicator.hpp>
 #include <hypar/dist/environment.hpp>
 #include <hypar/dist/error.hpp>
+#include <hypar/dist/iter.hpp>
 #include <hypar/dist/partition.hpp>
