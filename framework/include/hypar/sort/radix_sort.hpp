@@ -1,0 +1,322 @@
+#pragma once
+// Parallel stable radix sort for arithmetic keys (docs/sorting.md section 2): one parallel MSD
+// step on the highest varying bits of the key (per-stripe histograms, then a stable scatter into
+// the scratch array), which cuts the input into buckets of a few hundred KiB; each bucket is then
+// sorted inside the core's cache by an LSD radix sort over its remaining bits (8-bit digits, all
+// histograms from one pass, digits that are equal for the whole bucket skipped), ping-ponging
+// between the scratch array and the caller's range so that it ends in place. Keys that are equal
+// in all varying bits cost one pass. Counting-sort scatters keep equal keys in input order, so
+// the whole sort is stable, and it serves par_sort as well as par_sort_unstable.
+
+#include <hypar/sort/common.hpp>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <type_traits>
+#include <vector>
+
+namespace hypar::detail::sorting {
+
+/// The radix sorter for one call over trivially copyable T; `key(x)` returns the unsigned
+/// order-preserving key U. See the restore rule in common.hpp (key functions may throw).
+template <class T, class Key>
+class RadixSorter {
+ public:
+  using U = std::remove_cvref_t<std::invoke_result_t<Key&, const T&>>;
+  static_assert(std::is_unsigned_v<U>, "radix keys are unsigned integers");
+  static_assert(std::is_trivially_copyable_v<T>, "the radix sort copies elements with memcpy");
+  static constexpr int kBits = static_cast<int>(sizeof(U) * 8);
+  static constexpr std::size_t kInsertion = 32;  ///< insertion sort at or below
+  /// Buckets of at most this many bytes are finished by LSD passes inside the cache (the bucket
+  /// and its scratch twin then fit a 1-2 MiB L2 cache together).
+  static constexpr std::size_t kLsdBytes = std::size_t{256} << 10;
+  static constexpr int kMaxMsdBits = 11;
+
+  RadixSorter(T* orig, T* tmp, Key& key, Cancellation& box, std::size_t threads)
+      : orig_(orig), tmp_(tmp), key_(key), box_(box), threads_(threads) {}
+
+  /// Sorts cur[lo, hi), whose keys agree on all bits at and above `hi_bit`, into orig[lo, hi) on
+  /// this thread. On an exception the range is restored into orig and the exception propagates.
+  void sort_seq(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
+    const std::size_t n = hi - lo;
+    if (n <= kInsertion) {
+      move_range(cur, orig_, lo, hi);
+      auto less = [this](const T& a, const T& b) { return key_(a) < key_(b); };
+      insertion_sort(orig_ + lo, n, less);
+      return;
+    }
+    if (n * sizeof(T) <= kLsdBytes) {
+      lsd(cur, lo, hi, hi_bit);
+      return;
+    }
+    int shift = 0;
+    int digit_bits = 0;
+    std::vector<std::size_t> start;
+    T* out = other(cur);
+    try {
+      U k0 = key_(cur[lo]);
+      U mask = 0;
+      for (std::size_t i = lo; i < hi; ++i) mask |= static_cast<U>(key_(cur[i]) ^ k0);
+      mask &= low_bits(hi_bit);
+      if (mask == 0) {
+        move_range(cur, orig_, lo, hi);
+        return;
+      }
+      const int hb = static_cast<int>(std::bit_width(mask));
+      digit_bits = msd_bits(n, hb);
+      shift = hb - digit_bits;
+      const std::size_t nb = std::size_t{1} << digit_bits;
+      start.assign(nb + 1, 0);
+      for (std::size_t i = lo; i < hi; ++i) ++start[digit(key_(cur[i]), shift, nb) + 1];
+      for (std::size_t b = 0; b < nb; ++b) start[b + 1] += start[b];
+      std::vector<std::size_t> pos(start.begin(), start.end() - 1);
+      T* dst = out + lo;
+      for (std::size_t i = lo; i < hi; ++i) {
+        const T x = cur[i];
+        dst[pos[digit(key_(x), shift, nb)]++] = x;
+      }
+    } catch (...) {
+      move_range(cur, orig_, lo, hi);
+      throw;
+    }
+    const std::size_t nb = start.size() - 1;
+    std::size_t b = 0;
+    try {
+      for (; b < nb; ++b) sort_seq(out, lo + start[b], lo + start[b + 1], shift);
+    } catch (...) {
+      for (++b; b < nb; ++b) move_range(out, orig_, lo + start[b], lo + start[b + 1]);
+      throw;
+    }
+  }
+
+  /// Sorts cur[lo, hi) into orig[lo, hi) with the team. Never throws: errors go to the
+  /// Cancellation and the range always ends in orig.
+  void sort_par(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
+    const std::size_t n = hi - lo;
+    if (threads_ <= 1 || n < kParallelMin || box_.stopped()) {
+      seq_task(cur, lo, hi, hi_bit);
+      return;
+    }
+    const std::size_t s = stripe_count(n, threads_);
+    // Pass 1: which bits vary.
+    std::vector<U> masks(s, 0);
+    U k0 = 0;
+    try {
+      k0 = key_(cur[lo]);
+    } catch (...) {
+      box_.capture();
+    }
+    for_stripes(s, [&](std::size_t k) {
+      if (box_.stopped()) return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      U m = 0;
+      try {
+        for (std::size_t i = a; i < b; ++i) m |= static_cast<U>(key_(cur[i]) ^ k0);
+      } catch (...) {
+        box_.capture();
+      }
+      masks[k] = m;
+    });
+    U mask = 0;
+    for (U m : masks) mask |= m;
+    mask &= low_bits(hi_bit);
+    if (box_.stopped() || mask == 0) {
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    const int hb = static_cast<int>(std::bit_width(mask));
+    const int digit_bits = msd_bits(n, hb);
+    const int shift = hb - digit_bits;
+    const std::size_t nb = std::size_t{1} << digit_bits;
+    // Pass 2: per-stripe histograms of the top digit.
+    std::vector<std::size_t> counts(s * nb, 0);
+    for_stripes(s, [&](std::size_t k) {
+      if (box_.stopped()) return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      std::size_t* c = counts.data() + k * nb;
+      try {
+        for (std::size_t i = a; i < b; ++i) ++c[digit(key_(cur[i]), shift, nb)];
+      } catch (...) {
+        box_.capture();
+      }
+    });
+    if (box_.stopped()) {
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    // Bucket-major, stripe-minor offsets: stable.
+    std::vector<std::size_t> start(nb + 1, 0);
+    std::size_t run = 0;
+    for (std::size_t b = 0; b < nb; ++b) {
+      start[b] = run;
+      for (std::size_t k = 0; k < s; ++k) {
+        const std::size_t c = counts[k * nb + b];
+        counts[k * nb + b] = run;
+        run += c;
+      }
+    }
+    start[nb] = run;
+    // Pass 3: scatter into the other array.
+    T* out = other(cur);
+    for_stripes(s, [&](std::size_t k) {
+      if (box_.stopped()) return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      std::size_t* pos = counts.data() + k * nb;
+      T* dst = out + lo;
+      try {
+        for (std::size_t i = a; i < b; ++i) {
+          const T x = cur[i];
+          dst[pos[digit(key_(x), shift, nb)]++] = x;
+        }
+      } catch (...) {
+        box_.capture();
+      }
+    });
+    if (box_.stopped()) {  // cur is intact: the scatter only read it
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    // Buckets as tasks: large ones recurse in parallel, small ones are grouped.
+    const std::size_t big = std::max<std::size_t>(kParallelMin, n / (2 * threads_));
+    const std::size_t group = std::max<std::size_t>(kParallelMin / 4, n / (16 * threads_));
+    hypar::scope([&](hypar::Scope& sc) {
+      std::size_t first = 0;
+      std::size_t acc = 0;
+      auto flush = [&](std::size_t end) {
+        if (first == end) return;
+        const std::size_t b0 = first;
+        sc.spawn([this, out, lo, b0, end, &start, shift](hypar::Scope&) {
+          for (std::size_t b = b0; b < end; ++b) seq_task(out, lo + start[b], lo + start[b + 1], shift);
+        });
+        first = end;
+        acc = 0;
+      };
+      for (std::size_t b = 0; b < nb; ++b) {
+        const std::size_t size = start[b + 1] - start[b];
+        if (size >= big) {
+          flush(b);
+          first = b + 1;
+          sc.spawn([this, out, blo = lo + start[b], bhi = lo + start[b + 1], shift](hypar::Scope&) {
+            sort_par(out, blo, bhi, shift);
+          });
+          continue;
+        }
+        acc += size;
+        if (acc >= group) flush(b + 1);
+      }
+      flush(nb);
+    });
+  }
+
+ private:
+  static constexpr U low_bits(int bits) noexcept {
+    return bits >= kBits ? static_cast<U>(~U{0}) : static_cast<U>((U{1} << bits) - 1);
+  }
+  static std::size_t digit(U k, int shift, std::size_t nb) noexcept {
+    return static_cast<std::size_t>(k >> shift) & (nb - 1);
+  }
+  /// Bits of an MSD step over n elements whose highest varying bit is hb - 1: enough buckets that
+  /// each fits kLsdBytes, at most kMaxMsdBits and at most hb.
+  static int msd_bits(std::size_t n, int hb) noexcept {
+    const std::size_t per_bucket = std::max<std::size_t>(1, kLsdBytes / sizeof(T));
+    const std::size_t want = (n + per_bucket - 1) / per_bucket;
+    const int bits = std::max(1, static_cast<int>(std::bit_width(want - 1)));
+    return std::min({bits, kMaxMsdBits, hb});
+  }
+
+  T* other(T* cur) const noexcept { return cur == orig_ ? tmp_ : orig_; }
+
+  /// LSD radix sort of cur[lo, hi) on bits [0, hi_bit) into orig[lo, hi).
+  void lsd(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
+    constexpr int kMaxDigits = static_cast<int>(sizeof(U));
+    const std::size_t n = hi - lo;
+    const int digits = std::max(1, (hi_bit + 7) / 8);
+    std::array<std::array<std::uint32_t, 256>, kMaxDigits> cnt;
+    for (int d = 0; d < digits; ++d) cnt[static_cast<std::size_t>(d)].fill(0);
+    T* src = cur;
+    try {
+      for (std::size_t i = lo; i < hi; ++i) {
+        const U k = key_(src[i]);
+        for (int d = 0; d < kMaxDigits; ++d) {
+          if (d < digits) ++cnt[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xFF];
+        }
+      }
+      const U k0 = key_(src[lo]);
+      for (int d = 0; d < digits; ++d) {
+        auto& c = cnt[static_cast<std::size_t>(d)];
+        if (c[(k0 >> (8 * d)) & 0xFF] == n) continue;  // this digit is the same everywhere
+        std::uint32_t run = 0;
+        for (auto& v : c) {
+          const std::uint32_t t = v;
+          v = run;
+          run += t;
+        }
+        T* dst = other(src);
+        T* out = dst + lo;
+        const int sh = 8 * d;
+        for (std::size_t i = lo; i < hi; ++i) {
+          const T x = src[i];
+          out[c[(key_(x) >> sh) & 0xFF]++] = x;
+        }
+        src = dst;
+      }
+    } catch (...) {
+      move_range(src, orig_, lo, hi);
+      throw;
+    }
+    move_range(src, orig_, lo, hi);
+  }
+
+  void seq_task(T* cur, std::size_t lo, std::size_t hi, int hi_bit) noexcept {
+    if (box_.stopped()) {
+      move_range(cur, orig_, lo, hi);
+      return;
+    }
+    try {
+      sort_seq(cur, lo, hi, hi_bit);
+    } catch (...) {
+      box_.capture();
+    }
+  }
+
+  T* orig_;
+  T* tmp_;
+  Key& key_;
+  Cancellation& box_;
+  std::size_t threads_;
+};
+
+/// Sorts a[0, n) of trivially copyable T stably by the unsigned key `key(x)` with the parallel
+/// radix sort (after the presorted check). `stable` = false lets a non-strictly descending input
+/// be reversed. The first exception from `key` is rethrown after all pieces stopped; the range
+/// then holds a permutation of its input.
+template <class T, class Key>
+void radix_sort(T* a, std::size_t n, Key key, bool stable) {
+  using Sorter = RadixSorter<T, Key>;
+  if (n < 2) return;
+  auto less = [&key](const T& x, const T& y) { return key(x) < key(y); };
+  if (n <= Sorter::kInsertion) {
+    insertion_sort(a, n, less);
+    return;
+  }
+  const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
+  Cancellation box;
+  run_in_team(threads, [&] {
+    const Presorted pre = presorted(a, n, less, stable, threads, box);
+    if (box.stopped() || pre == Presorted::kAscending) return;
+    if (pre == Presorted::kDescending) {
+      par_reverse(a, n, threads);
+      return;
+    }
+    ScratchArray<T> tmp(n);
+    Sorter sorter(a, tmp.get(), key, box, threads);
+    sorter.sort_par(a, 0, n, Sorter::kBits);
+  });
+  box.rethrow_if_failed();
+}
+
+}  // namespace hypar::detail::sorting

@@ -1,0 +1,387 @@
+#pragma once
+// Parallel stable sample sort for any comparator (docs/sorting.md section 3), in the spirit of
+// IPS4o but out of place: each level draws a random sample, picks up to 255 splitters, classifies
+// every element with a branch-free descent of an implicit splitter tree (several elements at once,
+// so their comparisons overlap), writes the bucket ids to an oracle array, and then moves the
+// elements bucket by bucket into the other array (`orig` <-> `tmp`). Scanning the input in order
+// keeps equal elements in order, so the sort is stable. When the sample shows repeated splitters
+// the level adds equality buckets (elements equal to a splitter) that need no further sorting:
+// inputs with few distinct keys finish in one or two levels. Buckets recurse as tasks of the team;
+// buckets of at most kBase elements get an insertion sort.
+
+#include <hypar/sort/common.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace hypar::detail::sorting {
+
+/// The sample sorter for one call: `orig` is the caller's range, `tmp` a scratch array of the
+/// same length, `oracle` n bytes of bucket ids. See the restore rule in common.hpp.
+template <class T, class Less>
+class SampleSorter {
+ public:
+  static constexpr std::size_t kBase = 16;     ///< insertion sort at or below this many elements
+  static constexpr int kMaxLogBuckets = 8;     ///< at most 256 buckets (128 with equality buckets)
+  static constexpr int kMaxDepth = 48;         ///< deeper buckets fall back to std::stable_sort
+
+  SampleSorter(T* orig, T* tmp, std::uint8_t* oracle, std::size_t n, Less& less, Cancellation& box,
+               std::size_t threads)
+      : orig_(orig), tmp_(tmp), oracle_(oracle), n_(n), less_(less), box_(box), threads_(threads) {}
+
+  /// Sorts cur[lo, hi) into orig[lo, hi) on this thread. On an exception the range is restored
+  /// into orig (in some order) and the exception propagates.
+  void sort_seq(T* cur, std::size_t lo, std::size_t hi, int depth) {
+    const std::size_t n = hi - lo;
+    if (n <= kBase) {
+      move_range(cur, orig_, lo, hi);
+      insertion_sort(orig_ + lo, n, less_);
+      return;
+    }
+    if (depth > kMaxDepth) {
+      move_range(cur, orig_, lo, hi);
+      std::stable_sort(orig_ + lo, orig_ + hi, [this](const T& a, const T& b) { return less_(a, b); });
+      return;
+    }
+    Classifier cls;
+    std::array<std::size_t, 257> start{};
+    try {
+      cls.build(cur, lo, hi, less_);
+      std::array<std::size_t, 256> count{};
+      cls.classify(cur + lo, n, oracle_ + lo, count.data(), less_);
+      for (std::size_t b = 0; b < cls.buckets; ++b) start[b + 1] = start[b] + count[b];
+    } catch (...) {
+      move_range(cur, orig_, lo, hi);
+      throw;
+    }
+    T* out = other(cur);
+    scatter(cur, out, lo, lo, hi, start.data(), cls.buckets);
+    std::size_t b = 0;
+    try {
+      for (; b < cls.buckets; ++b) sort_bucket(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth);
+    } catch (...) {
+      for (++b; b < cls.buckets; ++b) move_range(out, orig_, lo + start[b], lo + start[b + 1]);
+      throw;
+    }
+  }
+
+  /// Sorts cur[lo, hi) into orig[lo, hi) with the team: classification and distribution in
+  /// parallel stripes, then the buckets as tasks. Never throws: errors go to the Cancellation,
+  /// and the range always ends in orig.
+  void sort_par(T* cur, std::size_t lo, std::size_t hi, int depth) {
+    const std::size_t n = hi - lo;
+    if (threads_ <= 1 || n < kParallelMin || box_.stopped()) {
+      seq_task(cur, lo, hi, false, depth);
+      return;
+    }
+    Classifier cls;
+    try {
+      cls.build(cur, lo, hi, less_);
+    } catch (...) {
+      box_.capture();
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    const std::size_t s = stripe_count(n, threads_);
+    const std::size_t nb = cls.buckets;
+    std::vector<std::size_t> counts(s * nb, 0);
+    for_stripes(s, [&](std::size_t k) {
+      if (box_.stopped()) return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      try {
+        cls.classify(cur + a, b - a, oracle_ + a, counts.data() + k * nb, less_);
+      } catch (...) {
+        box_.capture();
+      }
+    });
+    if (box_.stopped()) {
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    // Bucket-major, stripe-minor offsets keep the input order inside every bucket (stability).
+    std::vector<std::size_t> start(nb + 1, 0);
+    std::vector<std::size_t> offsets(s * nb);
+    std::size_t run = 0;
+    for (std::size_t b = 0; b < nb; ++b) {
+      start[b] = run;
+      for (std::size_t k = 0; k < s; ++k) {
+        offsets[k * nb + b] = run;
+        run += counts[k * nb + b];
+      }
+    }
+    start[nb] = run;
+    T* out = other(cur);
+    for_stripes(s, [&](std::size_t k) {
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      scatter(cur, out, lo, a, b, offsets.data() + k * nb, nb);
+    });
+    // Buckets: large ones recurse in parallel, the rest are grouped into tasks of about
+    // n / (8 threads) elements so that idle threads find work without a task per tiny bucket.
+    const std::size_t big = std::max<std::size_t>(kParallelMin, n / (2 * threads_));
+    const std::size_t group = std::max<std::size_t>(kParallelMin / 4, n / (8 * threads_));
+    hypar::scope([&](hypar::Scope& sc) {
+      std::size_t first = 0;
+      std::size_t acc = 0;
+      auto flush = [&](std::size_t end) {
+        if (first == end) return;
+        const std::size_t b0 = first;
+        sc.spawn([this, out, lo, b0, end, &start, &cls, depth](hypar::Scope&) {
+          for (std::size_t b = b0; b < end; ++b) {
+            seq_task(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth + 1);
+          }
+        });
+        first = end;
+        acc = 0;
+      };
+      for (std::size_t b = 0; b < nb; ++b) {
+        const std::size_t size = start[b + 1] - start[b];
+        if (size >= big && !cls.is_equality(b)) {
+          flush(b);
+          first = b + 1;
+          sc.spawn([this, out, blo = lo + start[b], bhi = lo + start[b + 1], depth](hypar::Scope&) {
+            sort_par(out, blo, bhi, depth + 1);
+          });
+          continue;
+        }
+        acc += size;
+        if (acc >= group) flush(b + 1);
+      }
+      flush(nb);
+    });
+  }
+
+ private:
+  /// Splitters kept by value for small trivially copyable types (cache-friendly tree), else as
+  /// pointers into the array being classified (which does not change while classifying).
+  static constexpr bool kByValue =
+      std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T> && sizeof(T) <= 16;
+  using Stored = std::conditional_t<kByValue, T, const T*>;
+  static const T& get(const Stored& s) noexcept {
+    if constexpr (kByValue) {
+      return s;
+    } else {
+      return *s;
+    }
+  }
+  static Stored store(const T& x) noexcept {
+    if constexpr (kByValue) {
+      return x;
+    } else {
+      return &x;
+    }
+  }
+
+  /// Splitters and the classification of one level.
+  struct Classifier {
+    int log_k = 1;
+    std::size_t k = 2;           ///< tree leaves (power of two); k - 1 splitter slots
+    std::size_t m = 0;           ///< distinct splitters
+    bool equality = false;       ///< equality buckets on: ids 2j (between) and 2j+1 (== s_j)
+    std::size_t buckets = 0;     ///< number of bucket ids
+    std::array<Stored, 256> tree{};    ///< implicit tree, 1-based
+    std::array<Stored, 256> sorted{};  ///< splitters in order, padded with the last one
+
+    bool is_equality(std::size_t b) const noexcept { return equality && (b & 1) == 1; }
+
+    void build(const T* cur, std::size_t lo, std::size_t hi, Less& less) {
+      const std::size_t n = hi - lo;
+      log_k = std::clamp(static_cast<int>(std::bit_width(n / kBase)) - 1, 1, kMaxLogBuckets);
+      const int lg = static_cast<int>(std::bit_width(n)) - 1;
+      const std::size_t alpha = std::max<std::size_t>(1, static_cast<std::size_t>(lg) / 5);
+      k = std::size_t{1} << log_k;
+      const std::size_t ss = std::min(n, alpha * k * (n >= kParallelMin ? 2 : 1) - 1);
+      std::vector<const T*> sample(ss);
+      SplitMix rng{static_cast<std::uint64_t>(lo) * 0x9E3779B97F4A7C15ull + hi};
+      if (ss == n) {
+        for (std::size_t i = 0; i < n; ++i) sample[i] = cur + lo + i;
+      } else {
+        for (auto& p : sample) p = cur + lo + rng.below(n);
+      }
+      auto by_value = [&less](const T* a, const T* b) { return less(*a, *b); };
+      if (ss <= 32) {
+        insertion_sort(sample.data(), ss, by_value);
+      } else {
+        std::stable_sort(sample.begin(), sample.end(), by_value);
+      }
+      pick(sample, less);
+      if (m < k - 1 || m == 1) {
+        equality = true;
+        if (log_k == kMaxLogBuckets) {  // bucket ids must fit in a byte: 2 * 127 + 1
+          --log_k;
+          k /= 2;
+          pick(sample, less);
+        }
+      }
+      for (std::size_t i = m; i + 1 < k; ++i) sorted[i] = sorted[m - 1];
+      fill_tree(1, 0, k - 1);
+      buckets = equality ? 2 * m + 1 : k;
+    }
+
+    /// The k - 1 evenly spaced sample elements, duplicates removed.
+    void pick(const std::vector<const T*>& sample, Less& less) {
+      const std::size_t ss = sample.size();
+      m = 0;
+      for (std::size_t i = 1; i < k; ++i) {
+        const T* s = sample[std::min(ss - 1, i * ss / k)];
+        if (m > 0 && !less(get(sorted[m - 1]), *s)) continue;
+        sorted[m++] = store(*s);
+      }
+    }
+
+    /// Eytzinger layout of sorted[a, b) below node i.
+    void fill_tree(std::size_t i, std::size_t a, std::size_t b) {
+      if (a >= b) return;
+      const std::size_t mid = a + (b - a) / 2;
+      tree[i] = sorted[mid];
+      fill_tree(2 * i, a, mid);
+      fill_tree(2 * i + 1, mid + 1, b);
+    }
+
+    /// Writes the bucket id of each of x[0, n) to out and counts them. Four elements descend the
+    /// tree together; each step is `i = 2 i + less(splitter, x)` without a branch.
+    void classify(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+      if (equality) {
+        classify_impl<true>(x, n, out, count, less);
+      } else {
+        classify_impl<false>(x, n, out, count, less);
+      }
+    }
+
+    template <bool kEq>
+    std::size_t finish(std::size_t leaf, const T& x, Less& less) const {
+      const std::size_t j = leaf - k;
+      if constexpr (kEq) {
+        const std::size_t jm = j < m ? j : m - 1;
+        const bool eq = (j < m) & !less(x, get(sorted[jm]));
+        return 2 * (j < m ? j : m) + static_cast<std::size_t>(eq);
+      } else {
+        return j;
+      }
+    }
+
+    template <bool kEq>
+    void classify_impl(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+      constexpr std::size_t kUnroll = 4;
+      std::size_t i = 0;
+      for (; i + kUnroll <= n; i += kUnroll) {
+        std::size_t b[kUnroll];
+        for (std::size_t u = 0; u < kUnroll; ++u) b[u] = 1;
+        for (int l = 0; l < log_k; ++l) {
+          for (std::size_t u = 0; u < kUnroll; ++u) {
+            b[u] = 2 * b[u] + static_cast<std::size_t>(less(get(tree[b[u]]), x[i + u]));
+          }
+        }
+        for (std::size_t u = 0; u < kUnroll; ++u) {
+          const std::size_t id = finish<kEq>(b[u], x[i + u], less);
+          out[i + u] = static_cast<std::uint8_t>(id);
+          ++count[id];
+        }
+      }
+      for (; i < n; ++i) {
+        std::size_t b = 1;
+        for (int l = 0; l < log_k; ++l) b = 2 * b + static_cast<std::size_t>(less(get(tree[b]), x[i]));
+        const std::size_t id = finish<kEq>(b, x[i], less);
+        out[i] = static_cast<std::uint8_t>(id);
+        ++count[id];
+      }
+    }
+  };
+
+  T* other(T* cur) const noexcept { return cur == orig_ ? tmp_ : orig_; }
+
+  /// Moves cur[a, b) to out by the oracle; `pos` holds the (relative to lo) next slot per bucket.
+  void scatter(T* cur, T* out, std::size_t lo, std::size_t a, std::size_t b, const std::size_t* pos_in,
+               std::size_t nb) noexcept {
+    std::array<std::size_t, 256> pos;
+    std::copy(pos_in, pos_in + nb, pos.begin());
+    T* dst = out + lo;
+    for (std::size_t i = a; i < b; ++i) dst[pos[oracle_[i]]++] = std::move(cur[i]);
+  }
+
+  /// Sorts one bucket that now sits in `cur`.
+  void sort_bucket(T* cur, std::size_t lo, std::size_t hi, bool equal_keys, int depth) {
+    if (equal_keys) {
+      move_range(cur, orig_, lo, hi);
+    } else {
+      sort_seq(cur, lo, hi, depth + 1);
+    }
+  }
+
+  /// A sequential piece run as a task: records its exception instead of throwing; when the sort
+  /// has been cancelled it only restores its range.
+  void seq_task(T* cur, std::size_t lo, std::size_t hi, bool equal_keys, int depth) noexcept {
+    if (box_.stopped()) {
+      move_range(cur, orig_, lo, hi);
+      return;
+    }
+    try {
+      if (equal_keys) {
+        move_range(cur, orig_, lo, hi);
+      } else {
+        sort_seq(cur, lo, hi, depth);
+      }
+    } catch (...) {
+      box_.capture();
+    }
+  }
+
+  T* orig_;
+  T* tmp_;
+  std::uint8_t* oracle_;
+  std::size_t n_;
+  Less& less_;
+  Cancellation& box_;
+  std::size_t threads_;
+};
+
+/// Sorts a[0, n) stably by `less` with the sample sorter (after the presorted check). The first
+/// exception from `less` is rethrown after all pieces stopped; the range then holds a permutation
+/// of its input. `stable` = false lets a non-strictly descending input be reversed.
+template <class T, class Less>
+void sample_sort(T* a, std::size_t n, Less less, bool stable) {
+  if (n < 2) return;
+  if (n <= SampleSorter<T, Less>::kBase) {
+    insertion_sort(a, n, less);
+    return;
+  }
+  const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
+  Cancellation box;
+  run_in_team(threads, [&] {
+    const Presorted pre = presorted(a, n, less, stable, threads, box);
+    if (box.stopped() || pre == Presorted::kAscending) return;
+    if (pre == Presorted::kDescending) {
+      par_reverse(a, n, threads);
+      return;
+    }
+    ScratchArray<T> tmp(n);
+    ScratchArray<std::uint8_t> oracle(n);
+    SampleSorter<T, Less> sorter(a, tmp.get(), oracle.get(), n, less, box, threads);
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      sorter.sort_par(a, 0, n, 0);
+    } else {
+      // The scratch array holds live objects: the input is moved into it, the sort moves it
+      // back, and the moved-from objects are destroyed at the end.
+      T* t = tmp.get();
+      const std::size_t s = threads > 1 ? stripe_count(n, threads) : 1;
+      for_stripes(s, [&](std::size_t k) {
+        const auto [lo, hi] = stripe_bounds(0, n, k, s);
+        std::uninitialized_move(a + lo, a + hi, t + lo);
+      });
+      sorter.sort_par(t, 0, n, 0);
+      for_stripes(s, [&](std::size_t k) {
+        const auto [lo, hi] = stripe_bounds(0, n, k, s);
+        std::destroy(t + lo, t + hi);
+      });
+    }
+  });
+  box.rethrow_if_failed();
+}
+
+}  // namespace hypar::detail::sorting
