@@ -151,7 +151,9 @@ function(hypar_add_example name)
   endif()
   if(ARG_PASS_REGULAR_EXPRESSION)
     # Both the exit status and the output must be right.
-    string(REPLACE ";" "\\;" command_list "${command}")
+    # The command travels as one -D value with "|" between its words (an escaped ";" would not
+    # split back into a list); run_and_match.cmake turns it back into a list.
+    string(REPLACE ";" "|" command_list "${command}")
     add_test(NAME example.${name}
              COMMAND ${CMAKE_COMMAND} "-DCOMMAND=${command_list}"
                      "-DREGEX=${ARG_PASS_REGULAR_EXPRESSION}"

@@ -1,6 +1,7 @@
 # cmake -P script: runs COMMAND (a ;-list) and passes only if it exits 0 AND its output matches
 # REGEX. (ctest's PASS_REGULAR_EXPRESSION alone ignores the exit code, which would let a
 # sanitizer report or a failed self-check after the expected line slip through.)
+string(REPLACE "|" ";" COMMAND "${COMMAND}")  # words were joined with "|" by hypar_add_example
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL 0)

@@ -7,3 +7,4 @@
 #include <hypar/dist/error.hpp>
 #include <hypar/dist/iter.hpp>
 #include <hypar/dist/partition.hpp>
+#include <hypar/dist/sort.hpp>

@@ -29,7 +29,7 @@ namespace dist {
 namespace {
 int checked_count(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(INT_MAX)) {
-    throw Error("hypar::dist: one rank sends more than 2 GiB in one collective; split the data");
+    throw Error("hypar::dist: a collective exceeds MPI's int count limit (2^31 - 1 items or bytes per rank); split the data");
   }
   return static_cast<int>(bytes);
 }
@@ -39,6 +39,40 @@ Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   detail::check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   detail::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+}
+
+std::vector<std::size_t> Communicator::exchange_counts(const std::vector<std::size_t>& send_counts) const {
+  if (send_counts.size() != static_cast<std::size_t>(size_)) {
+    throw Error("hypar::dist: all_to_all needs one send count per rank");
+  }
+  std::vector<unsigned long long> out(send_counts.begin(), send_counts.end());
+  std::vector<unsigned long long> in(out.size());
+  detail::check(MPI_Alltoall(out.data(), 1, MPI_UNSIGNED_LONG_LONG, in.data(), 1, MPI_UNSIGNED_LONG_LONG, comm_),
+                "MPI_Alltoall");
+  return {in.begin(), in.end()};
+}
+
+void Communicator::all_to_all_bytes(const void* send, const std::vector<std::size_t>& send_counts, void* recv,
+                                    const std::vector<std::size_t>& recv_counts, std::size_t item_bytes) const {
+  const auto p = static_cast<std::size_t>(size_);
+  std::vector<int> scounts(p), sdispls(p), rcounts(p), rdispls(p);
+  // Displacements are counted in items of the contiguous type, so they too must fit an int.
+  std::size_t soff = 0, roff = 0;
+  for (std::size_t r = 0; r < p; ++r) {
+    scounts[r] = checked_count(send_counts[r]);
+    sdispls[r] = checked_count(soff);
+    rcounts[r] = checked_count(recv_counts[r]);
+    rdispls[r] = checked_count(roff);
+    soff += send_counts[r];
+    roff += recv_counts[r];
+  }
+  MPI_Datatype item;
+  detail::check(MPI_Type_contiguous(checked_count(item_bytes), MPI_BYTE, &item), "MPI_Type_contiguous");
+  detail::check(MPI_Type_commit(&item), "MPI_Type_commit");
+  const int rc = MPI_Alltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(), rdispls.data(),
+                               item, comm_);
+  MPI_Type_free(&item);
+  detail::check(rc, "MPI_Alltoallv");
 }
 
 void Communicator::barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }

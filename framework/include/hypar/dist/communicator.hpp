@@ -176,7 +176,29 @@ class Communicator {
     return all;
   }
 
+  /// The personalised all-to-all exchange (MPI_Alltoallv): `send` holds the items for rank 0,
+  /// then those for rank 1, ..., `send_counts[r]` items each. Returns what every rank sent to
+  /// this one, concatenated in source rank order; `recv_counts` (if given) receives how many came
+  /// from each rank. Counts are exchanged first (MPI_Alltoall), so the receive buffer is sized
+  /// exactly. Items travel as their bytes (a contiguous MPI type of sizeof(T)), so one pair of
+  /// ranks may exchange up to 2^31 - 1 items.
+  template <class T>
+  std::vector<T> all_to_all(const std::vector<T>& send, const std::vector<std::size_t>& send_counts,
+                            std::vector<std::size_t>* recv_counts = nullptr) const {
+    detail::require_trivially_copyable<T>();
+    std::vector<std::size_t> counts = exchange_counts(send_counts);
+    std::size_t total = 0;
+    for (std::size_t c : counts) total += c;
+    std::vector<T> received(total);
+    all_to_all_bytes(send.data(), send_counts, received.data(), counts, sizeof(T));
+    if (recv_counts != nullptr) *recv_counts = std::move(counts);
+    return received;
+  }
+
  private:
+  std::vector<std::size_t> exchange_counts(const std::vector<std::size_t>& send_counts) const;
+  void all_to_all_bytes(const void* send, const std::vector<std::size_t>& send_counts, void* recv,
+                        const std::vector<std::size_t>& recv_counts, std::size_t item_bytes) const;
   void broadcast_bytes(void* data, std::size_t bytes, int root) const;
   std::vector<char> gather_bytes(const void* data, std::size_t bytes, int root) const;
   std::vector<char> all_gather_bytes(const void* data, std::size_t bytes) const;
