@@ -24,6 +24,7 @@
 #include <hypar/core/scope.hpp>
 #include <hypar/dist/communicator.hpp>
 #include <hypar/dist/iter.hpp>
+#include <hypar/sort.hpp>
 
 #include <algorithm>
 #include <compare>
@@ -55,11 +56,6 @@ struct AsLess {
   }
 };
 
-/// The intra-node sort of the local phase.
-template <class T, class Less>
-void local_sort(std::vector<T>& items, const Less& less) {
-  std::sort(items.begin(), items.end(), less);
-}
 
 /// A sample: an item with its origin, so that every item is distinct in (value, rank, index).
 template <class T>
@@ -83,25 +79,18 @@ void merge_runs(std::vector<T>& data, const std::vector<std::size_t>& bounds, st
                      data.begin() + static_cast<std::ptrdiff_t>(bounds[last]), less);
 }
 
-}  // namespace detail
-
-/// Sorts the items spread over the ranks of `comm`: afterwards `local` on rank r holds the r-th
-/// slice of the globally sorted sequence (every item of rank r is not less than every item of
-/// rank r - 1), and each rank holds at most about 1.07 x n/p items. Collective. `cmp` is a bool
-/// "less" or a three-way comparator. T must be trivially copyable (items travel as bytes). The
-/// order of equal items follows (origin rank, order after the local sort), so it is not stable
-/// with respect to the input order within a rank.
-template <class T, class Cmp = std::less<>>
-void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
+/// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
+/// `sort_locally(vector&)` sorts one rank's items in that order (in parallel).
+template <class T, class Less, class LocalSort>
+void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less, LocalSort sort_locally) {
   static_assert(std::is_trivially_copyable_v<T>, "hypar::dist::par_sort: T must be trivially copyable");
-  const detail::AsLess<Cmp> less{std::move(cmp)};
   const int p = comm.size();
   const int me = comm.rank();
 
   // 1. Local sort. A comparator that throws fails the sort on every rank alike.
   std::exception_ptr failure;
   try {
-    detail::local_sort(local, less);
+    sort_locally(local);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -173,10 +162,32 @@ void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
   detail::agree_on_failure(comm, failure);
 }
 
-/// par_sort by `key_fn(item)` compared with `<`: Rust's `sort_by_key` across ranks.
+
+}  // namespace detail
+
+/// Sorts the items spread over the ranks of `comm`: afterwards `local` on rank r holds the r-th
+/// slice of the globally sorted sequence (every item of rank r is not less than every item of
+/// rank r - 1), and each rank holds at most about 1.07 x n/p items. Collective. `cmp` is a bool
+/// "less" or a three-way comparator. T must be trivially copyable (items travel as bytes). The
+/// order of equal items follows (origin rank, order after the local sort), so it is not stable
+/// with respect to the input order within a rank.
+template <class T, class Cmp = std::less<>>
+void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
+  if constexpr (std::is_same_v<Cmp, std::less<>> || std::is_same_v<Cmp, std::less<T>>) {
+    // The default order: the intra-node sort can use its radix sort for arithmetic T.
+    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp}, [](std::vector<T>& v) { hypar::par_sort_unstable(v); });
+  } else {
+    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp},
+                        [&cmp](std::vector<T>& v) { hypar::par_sort_unstable_by(v, cmp); });
+  }
+}
+
+/// par_sort by `key_fn(item)` compared with `<`: Rust's `sort_by_key` across ranks. Arithmetic
+/// keys are sorted locally by the parallel radix sort.
 template <class T, class KeyFn>
 void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_fn) {
-  par_sort(comm, local, [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); });
+  auto less = [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); };
+  detail::sample_sort(comm, local, less, [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); });
 }
 
 }  // namespace hypar::dist
