@@ -6,7 +6,9 @@
 #include <hypar/core/error.hpp>
 #include <hypar/core/topology.hpp>
 #include <hypar/core.hpp>
+#include <hypar/chan.hpp>
 #include <hypar/par.hpp>
+#include <hypar/sort.hpp>
 #include <hypar/sync.hpp>
 #include <hypar/version.hpp>
 #if defined(HYPAR_WITH_MPI) && HYPAR_WITH_MPI

@@ -1,24 +1,24 @@
 #pragma once
 // hypar::dist::par_sort: a distributed sample sort. Afterwards every rank holds a sorted slice,
-// the slices are ordered by rank, and each holds at most 1.07 x n/p + p items for every input
-// shape, all-equal and skewed keys and empty ranks included.
+// the slices are ordered by rank, and each holds at most 1.05 x n/p (rounded up) items for every
+// input shape, all-equal and skewed keys and empty ranks included.
 //
-// Design (docs/distributed.md, "Distributed sort"):
-//  1. every rank sorts its items with the intra-node parallel sort;
-//  2. regular sampling with a *global* spacing g = n / (p * s), s = 16 p samples per output
-//     slice: a rank with more items contributes proportionally more samples, so skewed inputs and
-//     empty ranks are sampled fairly; the samples are all-gathered and sorted, and every s-th is a
-//     splitter;
-//  3. ties are broken by (origin rank, position in the locally sorted array): every item becomes
-//     distinct, so a run of equal keys longer than n/p is cut between ranks like any other run;
-//     this is what keeps all-equal inputs balanced;
-//  4. each rank cuts its sorted array at the p - 1 splitters (binary searches), one MPI_Alltoallv
-//     moves every item to its destination, and the p received sorted runs are merged (a tree of
-//     pairwise merges, in parallel).
-// Bound: between two consecutive splitters lie s samples; each rank adds at most one sample
-// interval of g items beyond its own samples, so a slice holds at most (s + p) g = n/p (1 + p/s)
-// items: 1/16 above n/p, plus rounding. Costs: the local sort, an all-gather of 16 p^2 samples
-// (fine up to a few hundred ranks), one all-to-all of the data, and an O(n/p log p) merge.
+// Design (docs/distributed.md, "Distributed sort"): each item is sorted once.
+//  1. Stratified random samples, as many per rank as its share of the items (so skewed inputs and
+//     empty ranks are sampled fairly), 64 per output slice in all; all-gathered and sorted; every
+//     64th is a splitter.
+//  2. Ties are broken by (origin rank, origin index): every item becomes distinct, so a run of
+//     equal keys longer than n/p is cut between ranks like any other run. This is what keeps
+//     all-equal inputs balanced.
+//  3. Each rank classifies its items against the p - 1 splitters (binary search, in parallel
+//     blocks), packs them by destination, and one MPI_Alltoallv moves every item to its rank,
+//     which sorts what it received with the intra-node parallel sort (radix sort for arithmetic
+//     keys). Slices are then in rank order.
+//  4. Sampling leaves slices within a few percent of n/p; if one is above 1.05 n/p, a second
+//     exchange shifts items between neighbours to exact slices of n/p. So the bound holds for
+//     every input, not only with high probability.
+// Costs: one classification pass, one all-to-all of the data, one local sort of about n/p items,
+// an all-gather of 64 p samples, and rarely a second all-to-all of the excess.
 
 #include <hypar/core/error.hpp>
 #include <hypar/core/scope.hpp>
@@ -65,18 +65,20 @@ struct Sample {
   std::uint64_t index;
 };
 
-/// Merges the sorted runs data[bounds[k], bounds[k + 1]) into one sorted run, in place, as a
-/// balanced tree of pairwise merges whose halves run in parallel. Equal items keep run order.
+/// Whether item (v, rank, index) comes before sample `s` in the total order (value, origin rank,
+/// origin index) that makes every item distinct.
 template <class T, class Less>
-void merge_runs(std::vector<T>& data, const std::vector<std::size_t>& bounds, std::size_t first, std::size_t last,
-                const Less& less) {
-  if (last - first <= 1) return;
-  const std::size_t mid = first + (last - first) / 2;
-  hypar::join([&] { merge_runs(data, bounds, first, mid, less); },
-              [&] { merge_runs(data, bounds, mid, last, less); });
-  std::inplace_merge(data.begin() + static_cast<std::ptrdiff_t>(bounds[first]),
-                     data.begin() + static_cast<std::ptrdiff_t>(bounds[mid]),
-                     data.begin() + static_cast<std::ptrdiff_t>(bounds[last]), less);
+bool before(const Less& less, const T& v, int rank, std::uint64_t index, const Sample<T>& s) {
+  if (less(v, s.value)) return true;
+  if (less(s.value, v)) return false;
+  return rank != s.rank ? rank < s.rank : index < s.index;
+}
+
+/// A pseudo-random number from a position (splitmix64), the same on every run.
+inline std::uint64_t mix(std::uint64_t z) {
+  z = (z + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 /// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
@@ -86,91 +88,124 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   static_assert(std::is_trivially_copyable_v<T>, "hypar::dist::par_sort: T must be trivially copyable");
   const int p = comm.size();
   const int me = comm.rank();
-
-  // 1. Local sort. A comparator that throws fails the sort on every rank alike.
-  std::exception_ptr failure;
-  try {
-    sort_locally(local);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  detail::agree_on_failure(comm, failure);
-  if (p == 1) return;
-
-  // 2. Regular samples at a global spacing.
-  const std::vector<std::uint64_t> sizes = comm.all_gather(static_cast<std::uint64_t>(local.size()));
-  std::uint64_t n = 0, offset = 0;
-  for (int r = 0; r < p; ++r) {
-    if (r == me) offset = n;
-    n += sizes[static_cast<std::size_t>(r)];
-  }
-  if (n == 0) return;
-  const std::uint64_t per_slice = 16 * static_cast<std::uint64_t>(p);
-  const std::uint64_t spacing = std::max<std::uint64_t>(1, n / (per_slice * static_cast<std::uint64_t>(p)));
-  std::vector<detail::Sample<T>> samples;
-  // Global positions spacing/2, spacing/2 + spacing, ... that fall on this rank.
-  std::uint64_t first = spacing / 2;
-  if (offset > first) first += (offset - first + spacing - 1) / spacing * spacing;
-  for (std::uint64_t g = first; g < offset + local.size(); g += spacing) {
-    samples.push_back({local[static_cast<std::size_t>(g - offset)], me, g - offset});
-  }
-  auto all = detail::all_gather_values(comm, samples);
-  auto sample_less = [&less](const detail::Sample<T>& a, const detail::Sample<T>& b) {
-    if (less(a.value, b.value)) return true;
-    if (less(b.value, a.value)) return false;
-    return a.rank != b.rank ? a.rank < b.rank : a.index < b.index;
-  };
-  std::sort(all.begin(), all.end(), sample_less);
-
-  // 3. Cut this rank's sorted array before each splitter (in (value, rank, index) order).
-  std::vector<std::size_t> cuts(static_cast<std::size_t>(p) + 1, 0);
-  cuts.back() = local.size();
-  for (int j = 1; j < p; ++j) {
-    const auto& s = all[all.size() * static_cast<std::size_t>(j) / static_cast<std::size_t>(p)];
-    const auto lo = static_cast<std::size_t>(std::lower_bound(local.begin(), local.end(), s.value, less) - local.begin());
-    const auto hi = static_cast<std::size_t>(std::upper_bound(local.begin(), local.end(), s.value, less) - local.begin());
-    std::size_t cut;
-    if (me < s.rank) {
-      cut = hi;  // items equal to the splitter come from a lower rank: all go left
-    } else if (me > s.rank) {
-      cut = lo;
-    } else {
-      cut = std::clamp(static_cast<std::size_t>(s.index), lo, hi);
+  const auto P = static_cast<std::size_t>(p);
+  // User code (comparators, key functions) may throw in any phase; every rank learns of it
+  // before the next collective (agree_on_failure), so no rank waits forever.
+  auto guarded = [&comm](auto&& step) {
+    std::exception_ptr failure;
+    try {
+      step();
+    } catch (...) {
+      failure = std::current_exception();
     }
-    cuts[static_cast<std::size_t>(j)] = std::max(cut, cuts[static_cast<std::size_t>(j) - 1]);
+    agree_on_failure(comm, failure);
+  };
+  if (p == 1) {
+    guarded([&] { sort_locally(local); });
+    return;
   }
-  std::vector<std::size_t> send_counts(static_cast<std::size_t>(p));
-  for (int r = 0; r < p; ++r) {
-    send_counts[static_cast<std::size_t>(r)] = cuts[static_cast<std::size_t>(r) + 1] - cuts[static_cast<std::size_t>(r)];
-  }
+  const std::vector<std::uint64_t> sizes = comm.all_gather(static_cast<std::uint64_t>(local.size()));
+  std::uint64_t n = 0;
+  for (auto size : sizes) n += size;
+  if (n == 0) return;
 
-  // 4. One exchange, then merge the p sorted runs.
-  std::vector<std::size_t> recv_counts;
-  std::vector<T> received = comm.all_to_all(local, send_counts, &recv_counts);
-  std::vector<T>().swap(local);  // release the old slice before the merge needs its scratch
-  std::vector<std::size_t> bounds(static_cast<std::size_t>(p) + 1, 0);
-  for (int r = 0; r < p; ++r) {
-    bounds[static_cast<std::size_t>(r) + 1] = bounds[static_cast<std::size_t>(r)] + recv_counts[static_cast<std::size_t>(r)];
+  // 1. Stratified random samples, as many per rank as its share of the items: 64 per output
+  //    slice in all. Sorted in (value, rank, index) order, every 64th is a splitter.
+  const std::uint64_t wanted = std::min<std::uint64_t>(n, 64 * static_cast<std::uint64_t>(p));
+  const std::uint64_t mine = (wanted * local.size() + n - 1) / n;
+  std::vector<Sample<T>> samples;
+  samples.reserve(static_cast<std::size_t>(mine));
+  for (std::uint64_t k = 0; k < mine; ++k) {
+    const std::uint64_t stratum_lo = k * local.size() / mine, stratum_hi = (k + 1) * local.size() / mine;
+    if (stratum_hi == stratum_lo) continue;
+    const std::uint64_t i = stratum_lo + mix(k * 1315423911ull + static_cast<std::uint64_t>(me)) % (stratum_hi - stratum_lo);
+    samples.push_back({local[static_cast<std::size_t>(i)], me, i});
   }
-  failure = nullptr;
-  try {
-    detail::merge_runs(received, bounds, 0, static_cast<std::size_t>(p), less);
-  } catch (...) {
-    failure = std::current_exception();
+  std::vector<Sample<T>> splitters;
+  guarded([&] {
+    auto all = all_gather_values(comm, samples);
+    std::sort(all.begin(), all.end(), [&less](const Sample<T>& a, const Sample<T>& b) {
+      return before(less, a.value, a.rank, a.index, b);
+    });
+    for (std::size_t j = 1; j < P; ++j) splitters.push_back(all[all.size() * j / P]);
+  });
+
+  // 2. Classify every item into its destination rank and pack the send buffer, in parallel over
+  //    blocks: counts per block and rank, then each block scatters to its own offsets.
+  const std::size_t m = local.size();
+  const std::size_t blocks = std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
+  std::vector<std::uint32_t> dest(m);
+  std::vector<std::size_t> counts(blocks * P, 0);
+  std::vector<T> send(m);
+  std::vector<std::size_t> send_counts(P, 0);
+  guarded([&] {
+    hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
+      std::size_t* count = &counts[b * P];
+      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) {
+        std::size_t lo = 0, hi = splitters.size();
+        while (lo < hi) {  // the first splitter the item comes before
+          const std::size_t mid = (lo + hi) / 2;
+          if (before(less, local[i], me, i, splitters[mid])) {
+            hi = mid;
+          } else {
+            lo = mid + 1;
+          }
+        }
+        dest[i] = static_cast<std::uint32_t>(lo);
+        ++count[lo];
+      }
+    });
+    std::vector<std::size_t> offset(blocks * P);
+    std::size_t running = 0;
+    for (std::size_t r = 0; r < P; ++r) {
+      for (std::size_t b = 0; b < blocks; ++b) {
+        offset[b * P + r] = running;
+        running += counts[b * P + r];
+        send_counts[r] += counts[b * P + r];
+      }
+    }
+    hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
+      std::size_t* next = &offset[b * P];
+      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) send[next[dest[i]]++] = local[i];
+    });
+  });
+  std::vector<std::uint32_t>().swap(dest);
+  std::vector<T>().swap(local);
+
+  // 3. One exchange, then sort what arrived: rank r now holds the items between splitters r-1
+  //    and r, so the sorted slices are in rank order.
+  std::vector<T> received = comm.all_to_all(send, send_counts);
+  std::vector<T>().swap(send);
+  guarded([&] { sort_locally(received); });
+
+  // 4. Sampling leaves the slices within a few percent of n/p; a rank above 1.05 n/p makes all
+  //    ranks shift their items to exact slices of n/p: each sends the parts of its slice that
+  //    belong to a neighbour's target range (a second, mostly empty, exchange). The pieces arrive
+  //    in rank order, and slices are ordered, so their concatenation is sorted.
+  const std::vector<std::uint64_t> held = comm.all_gather(static_cast<std::uint64_t>(received.size()));
+  const std::uint64_t fair = (n + P - 1) / P;
+  if (*std::max_element(held.begin(), held.end()) * 100 > fair * 105) {
+    std::uint64_t first = 0;
+    for (int r = 0; r < me; ++r) first += held[static_cast<std::size_t>(r)];
+    const std::uint64_t last = first + received.size();
+    std::vector<std::size_t> shift(P, 0);
+    for (std::size_t r = 0; r < P; ++r) {
+      const std::uint64_t target_lo = n * r / P, target_hi = n * (r + 1) / P;
+      const std::uint64_t lo = std::max(first, target_lo), hi = std::min(last, target_hi);
+      shift[r] = hi > lo ? static_cast<std::size_t>(hi - lo) : 0;
+    }
+    received = comm.all_to_all(received, shift);
   }
   local = std::move(received);
-  detail::agree_on_failure(comm, failure);
 }
-
 
 }  // namespace detail
 
 /// Sorts the items spread over the ranks of `comm`: afterwards `local` on rank r holds the r-th
 /// slice of the globally sorted sequence (every item of rank r is not less than every item of
-/// rank r - 1), and each rank holds at most about 1.07 x n/p items. Collective. `cmp` is a bool
+/// rank r - 1), and each rank holds at most 1.05 x n/p items (rounded up). Collective. `cmp` is a bool
 /// "less" or a three-way comparator. T must be trivially copyable (items travel as bytes). The
-/// order of equal items follows (origin rank, order after the local sort), so it is not stable
-/// with respect to the input order within a rank.
+/// order of equal items is unspecified (the sort is not stable).
 template <class T, class Cmp = std::less<>>
 void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
   if constexpr (std::is_same_v<Cmp, std::less<>> || std::is_same_v<Cmp, std::less<T>>) {
