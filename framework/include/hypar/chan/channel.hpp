@@ -8,7 +8,7 @@
 //
 // Storage: bounded(cap >= 1) is a lock-free ring of cap slots (detail/ring.hpp); bounded(0) is a
 // rendezvous channel on a one-slot ring whose sender also waits until its item is taken;
-// unbounded() is a boost::lockfree::queue (detail/list.hpp). Waiting: a short spin, some
+// unbounded() is a lock-free linked list of 31-slot blocks (detail/list.hpp). Waiting: a short spin, some
 // yields, then a futex sleep that a lost wake-up delays by at most 100 ms (detail/wait.hpp).
 // Design note: docs/channels.md.
 
@@ -441,8 +441,8 @@ std::pair<Sender<T>, Receiver<T>> bounded(std::size_t capacity) {
 }
 
 /// A channel without a capacity: send never blocks (memory grows with the backlog). Cost per
-/// item: a node of a boost::lockfree::queue (recycled), plus a heap box unless T is trivially
-/// copyable.
+/// item: one CAS to claim a slot and one atomic OR to publish it; one block allocation per 31
+/// items (plus a heap box per item if T's move may throw).
 template <class T>
 std::pair<Sender<T>, Receiver<T>> unbounded() {
   auto chan = std::make_shared<detail::Chan<T>>(false, 0);

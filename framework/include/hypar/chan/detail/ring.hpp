@@ -80,7 +80,7 @@ class Ring {
         backoff.spin();
       } else if (stamp + one_lap_ == tail + 1) {
         // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        seq_cst_fence();
         if (head_.load(std::memory_order_relaxed) + one_lap_ == tail) return false;
         backoff.spin();
         tail = tail_.load(std::memory_order_relaxed);
@@ -111,7 +111,7 @@ class Ring {
         // Full: claim the oldest slot for both sides by moving head_ from tail - one_lap_ (the
         // CAS fails if a consumer took it first). Producers see the old stamp and a head_ that
         // is no longer a lap behind tail_, so they wait until tail_ moves too.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        seq_cst_fence();
         std::uint64_t head = tail - one_lap_;
         if (head_.compare_exchange_weak(head, next(tail) - one_lap_, std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
@@ -151,7 +151,7 @@ class Ring {
         backoff.spin();
       } else if (stamp == head) {
         // Nothing published here yet: empty, unless tail_ moved (a push is mid-publication).
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        seq_cst_fence();
         if (tail_.load(std::memory_order_relaxed) == head) return std::nullopt;
         backoff.spin();
         head = head_.load(std::memory_order_relaxed);

@@ -33,7 +33,33 @@
 #include <cstdint>
 #include <thread>
 
+#if defined(__SANITIZE_THREAD__)
+#define HYPAR_CHAN_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HYPAR_CHAN_TSAN 1
+#endif
+#endif
+
 namespace hypar::detail {
+
+#if defined(HYPAR_CHAN_TSAN)
+/// The word every seq_cst_fence() updates under ThreadSanitizer.
+inline std::atomic<std::uint32_t> tsan_fence_word{0};
+#endif
+
+/// A sequentially consistent fence, for the Dekker-style "publish, then look at the other side"
+/// checks of the channels and the ring (never for handing data over: that is release/acquire).
+/// ThreadSanitizer does not model fences (GCC refuses them under -Werror), so there every fence is
+/// a seq_cst read-modify-write of one shared word instead: two such RMWs are ordered, and the
+/// later one reads from the earlier, which gives the same guarantee for these checks.
+inline void seq_cst_fence() noexcept {
+#if defined(HYPAR_CHAN_TSAN)
+  tsan_fence_word.fetch_add(1, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
 
 /// The longest a waiter sleeps before it re-checks on its own (the missed-wake-up backstop).
 inline constexpr std::chrono::milliseconds backstop_timeout{100};
@@ -91,7 +117,7 @@ class WaitQueue {
   /// Announce an imminent sleep; re-check the state afterwards, then call sleep() with the result.
   std::uint32_t prepare() noexcept {
     const std::uint32_t w = word_.fetch_or(1, std::memory_order_seq_cst) | 1u;
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    seq_cst_fence();
     return w;
   }
   /// Sleep until a notify() after prepare() returned `w`, a spurious wake-up, `timeout`, or the
@@ -102,7 +128,7 @@ class WaitQueue {
   /// Wake every sleeper, if there is one. Call after publishing the state change. Cost when
   /// nobody sleeps: one fence and one load.
   void notify() noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    seq_cst_fence();
     std::uint32_t w = word_.load(std::memory_order_relaxed);
     if ((w & 1u) != 0) wake(w);
   }
