@@ -1,6 +1,10 @@
 // The case registry of hypar-bench.
 #include "bench.hpp"
 
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -15,7 +19,7 @@ std::size_t Options::scaled(std::size_t n, std::size_t minimum) const {
 
 Case& Case::add(std::string name, std::function<void()> prepare, std::function<void()> run,
                 std::function<std::string()> validate) {
-  contenders.push_back({std::move(name), std::move(prepare), std::move(run), std::move(validate)});
+  contenders.push_back({std::move(name), std::move(prepare), std::move(run), std::move(validate), {}});
   return *this;
 }
 
@@ -41,6 +45,23 @@ std::vector<RegisteredCase> registered_cases() {
   std::stable_sort(cases.begin(), cases.end(),
                    [](const RegisteredCase& a, const RegisteredCase& b) { return a.group < b.group; });
   return cases;
+}
+
+std::string shell(const std::string& command, std::string* error) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) {
+    if (error) *error = "cannot run: " + command;
+    return out;
+  }
+  char buffer[65536];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = pclose(pipe);
+  if (error && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+    *error = "'" + command + "' failed (status " + std::to_string(status) + ")";
+  }
+  return out;
 }
 
 }  // namespace hypar::bench

@@ -45,6 +45,9 @@ struct Contender {
   std::function<void()> prepare;            ///< untimed, before every run (may be empty)
   std::function<void()> run;                ///< the timed part
   std::function<std::string()> validate;    ///< after every run: "" when right, else what is wrong
+  /// When set, the run timed its own work (e.g. a job under mpirun whose start-up is not part of
+  /// the work): called after each run, it returns those seconds, which replace the wall time.
+  std::function<double()> self_timed;
 };
 
 /// A speed requirement: `subject` must be at least `min_ratio` times as fast as `peer`.
@@ -81,6 +84,12 @@ struct RegisteredCase {
   CaseFactory factory;
 };
 std::vector<RegisteredCase> registered_cases();
+
+/// Runs a shell command and returns its standard output; a failure to start it or a non-zero
+/// exit is described in `error` (if given). For cases that time whole programs.
+std::string shell(const std::string& command, std::string* error = nullptr);
+/// `s` in single quotes for the shell (paths made by the benchmark hold no quote).
+inline std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 /// Keeps a value alive and opaque to the optimiser (so a computed sum is not thrown away).
 template <class T>

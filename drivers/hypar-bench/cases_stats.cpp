@@ -3,8 +3,6 @@
 // 1 rank x 2 threads and 2 ranks x 1 thread. Every hypar-stats run is checked against wc's counts.
 #ifdef HYPAR_STATS_PROGRAM
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -20,26 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using hypar::bench::Case;
-
-/// Runs a shell command, returns its standard output; records a failure in `error`.
-std::string shell(const std::string& command, std::string* error = nullptr) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) {
-    if (error) *error = "cannot run: " + command;
-    return out;
-  }
-  char buffer[65536];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  if (error && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-    *error = "'" + command + "' failed (status " + std::to_string(status) + ")";
-  }
-  return out;
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using hypar::bench::quote;
+using hypar::bench::shell;
 
 /// Deterministic text: words, tabs, long and empty lines (the same generator idea as the corpus).
 void write_text(const fs::path& path, std::size_t bytes, std::uint64_t seed) {

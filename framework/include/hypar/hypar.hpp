@@ -7,6 +7,7 @@
 #include <hypar/core/topology.hpp>
 #include <hypar/core.hpp>
 #include <hypar/chan.hpp>
+#include <hypar/flow.hpp>
 #include <hypar/par.hpp>
 #include <hypar/sort.hpp>
 #include <hypar/sync.hpp>
