@@ -24,6 +24,11 @@
 //   touches a block after it was deleted: indices are loaded before block pointers (and published
 //   after them), a failed CAS reloads both, and a slot can only be dereferenced after a CAS
 //   claimed it, which keeps its block alive until that slot is read.
+// Recycling: the thread that frees a block parks it in spare_ (one block) instead of deleting it,
+//   and the next producer that needs a block takes it from there. A producer and a consumer
+//   then pass one block back and forth instead of going through malloc every 31 items. This is
+//   as safe as malloc handing back the same address: no thread holds a usable pointer to a block
+//   once it is freed.
 
 #include <hypar/chan/detail/wait.hpp>
 #include <hypar/core/config.hpp>
@@ -100,6 +105,7 @@ class ListQueue {
       head += kStep;
     }
     delete block;
+    delete spare_.load(std::memory_order_relaxed);
   }
 
   /// Appends `v` (moved from). Throws std::bad_alloc (v intact) when a new block cannot be had.
@@ -116,7 +122,7 @@ class ListQueue {
         block = tail_.block.load(std::memory_order_acquire);
         continue;
       }
-      if (offset + 1 == kSlots && !next_block) next_block = std::make_unique<Block>();
+      if (offset + 1 == kSlots && !next_block) next_block = new_block();
       if (tail_.index.compare_exchange_weak(tail, tail + kStep, std::memory_order_seq_cst,
                                             std::memory_order_acquire)) {
         if (offset + 1 == kSlots) {
@@ -184,7 +190,7 @@ class ListQueue {
  private:
   /// Continues freeing `block` from slot `start` (see the note): stops at a slot still being
   /// read, whose reader then takes over; deletes the block when every slot is read.
-  static void destroy(Block* block, std::uint64_t start) noexcept {
+  void destroy(Block* block, std::uint64_t start) noexcept {
     for (std::uint64_t i = start; i + 1 < kSlots; ++i) {
       Slot& slot = block->slots[i];
       if ((slot.state.load(std::memory_order_acquire) & kRead) == 0 &&
@@ -192,11 +198,32 @@ class ListQueue {
         return;
       }
     }
-    delete block;
+    recycle(block);
+  }
+
+  /// A fresh block: the parked spare if there is one, else a new allocation.
+  std::unique_ptr<Block> new_block() {
+    if (spare_.load(std::memory_order_relaxed) != nullptr) {
+      if (Block* b = spare_.exchange(nullptr, std::memory_order_acquire)) {
+        return std::unique_ptr<Block>(b);
+      }
+    }
+    return std::make_unique<Block>();
+  }
+  /// Parks a block whose every slot was read (reset to the fresh state), or frees it.
+  void recycle(Block* block) noexcept {
+    block->next.store(nullptr, std::memory_order_relaxed);
+    for (Slot& slot : block->slots) slot.state.store(0, std::memory_order_relaxed);
+    Block* expected = nullptr;
+    if (!spare_.compare_exchange_strong(expected, block, std::memory_order_release,
+                                        std::memory_order_relaxed)) {
+      delete block;
+    }
   }
 
   End head_;
   End tail_;
+  alignas(cache_line_size) std::atomic<Block*> spare_{nullptr};
 };
 
 }  // namespace hypar::detail
