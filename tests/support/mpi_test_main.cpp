@@ -3,6 +3,9 @@
 // the outcome, so a test that fails on any rank is reported as failed on rank 0, and the program's
 // exit code is non-zero on every rank when any rank failed.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
 #include <mpi.h>
 
 #include <cstdio>
@@ -50,8 +53,12 @@ class RankAgreement : public ::testing::EmptyTestEventListener {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // HYPAR_TEST_MPI_THREAD_MULTIPLE=1 runs a test with MPI_THREAD_MULTIPLE (hypar's default is
+  // FUNNELED), for the parts that use MPI from helper threads when it is available.
+  const char* multiple = std::getenv("HYPAR_TEST_MPI_THREAD_MULTIPLE");
+  const int wanted = multiple != nullptr && std::string(multiple) == "1" ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
   int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Init_thread(&argc, &argv, wanted, &provided);
   ::testing::InitGoogleTest(&argc, argv);
 
   const int rank = world_rank();

@@ -7,4 +7,5 @@
 #include <hypar/dist/error.hpp>
 #include <hypar/dist/iter.hpp>
 #include <hypar/dist/partition.hpp>
+#include <hypar/dist/progress.hpp>
 #include <hypar/dist/sort.hpp>
