@@ -247,7 +247,9 @@ TEST(Channel, CancelReleasesBothSides) {
   auto [tx, rx] = hypar::bounded<int>(1);
   auto [tx2, rx2] = hypar::bounded<int>(1);
   ASSERT_TRUE(tx.try_send(1));
-  std::thread blocked_sender([tx = tx]() mutable { EXPECT_THROW(tx.send(2), hypar::Disconnected); });
+  std::thread blocked_sender([tx = tx]() mutable {
+    EXPECT_THROW(tx.send(2), hypar::Disconnected);
+  });
   std::thread blocked_receiver([rx2 = rx2]() mutable { EXPECT_FALSE(rx2.recv().has_value()); });
   let_block();
   rx.cancel();

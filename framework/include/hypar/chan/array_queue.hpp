@@ -26,7 +26,7 @@ namespace hypar {
 template <class T>
 class ArrayQueue {
   static_assert(std::is_nothrow_move_constructible_v<T>,
-                "hypar::ArrayQueue<T> needs a noexcept move constructor: wrap T in std::unique_ptr");
+                "hypar::ArrayQueue<T> needs a noexcept move constructor: wrap T in a unique_ptr");
 
  public:
   /// A queue of `capacity` slots. Throws hypar::Error when capacity is 0 or absurdly large.

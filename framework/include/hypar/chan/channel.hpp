@@ -2,15 +2,17 @@
 // hypar::bounded / hypar::unbounded: Crossbeam's MPMC channels, with Sender<T> and Receiver<T>.
 //
 //   auto [tx, rx] = hypar::bounded<int>(1000);      // or hypar::unbounded<int>()
-//   std::thread producer([tx = std::move(tx)]() mutable { for (int i = 0; i < 1000; ++i) tx.send(i); });
-//   for (int v : rx) process(v);                     // ends when every sender is gone, drained
+//   std::thread producer([tx = std::move(tx)]() mutable {
+//     for (int i = 0; i < 1000; ++i) tx.send(i);
+//   });
+//   for (int v : rx) process(v);  // ends when every sender is gone and all is drained
 //   producer.join();
 //
 // Storage: bounded(cap >= 1) is a lock-free ring of cap slots (detail/ring.hpp); bounded(0) is a
 // rendezvous channel on a one-slot ring whose sender also waits until its item is taken;
-// unbounded() is a lock-free linked list of 31-slot blocks (detail/list.hpp). Waiting: a short spin, some
-// yields, then a futex sleep that a lost wake-up delays by at most 100 ms (detail/wait.hpp).
-// Design note: docs/channels.md.
+// unbounded() is a lock-free linked list of 31-slot blocks (detail/list.hpp). Waiting: a short
+// spin, some yields, then a futex sleep that a lost wake-up delays by at most 100 ms
+// (detail/wait.hpp). Design note: docs/channels.md.
 
 #include <hypar/chan/detail/list.hpp>
 #include <hypar/chan/detail/ring.hpp>
@@ -412,7 +414,9 @@ class Receiver {
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.rx_ == nullptr; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) {
+      return it.rx_ == nullptr;
+    }
 
    private:
     Receiver* rx_ = nullptr;
