@@ -1,13 +1,15 @@
-// The counting engine: blocks as a parallel iterator, pread into per-thread buffers, text_stats.
+// The counting engine: a read stage and a count stage of a hypar::Pipeline (see engine.hpp).
 #include "engine.hpp"
 
-#include <hypar/core.hpp>
-#include <hypar/par.hpp>
+#include <hypar/chan.hpp>
+#include <hypar/flow.hpp>
+#include <hypar/sync.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <span>
 #include <utility>
@@ -37,26 +39,33 @@ long long read_at(int fd, std::byte* buffer, std::size_t size, std::uint64_t off
   return static_cast<long long>(done);
 }
 
-/// Counts one block with this thread's buffer (made once per thread, reused for every block).
-Piece count_block(const Chunk& chunk, const Block& block, std::size_t buffer_bytes) {
-  thread_local std::vector<std::byte> buffer;
-  if (buffer.size() < buffer_bytes) buffer.resize(buffer_bytes);
-  Piece piece;
-  piece.file_index = chunk.file_index;
-  piece.offset = block.offset;
+using Buffer = std::vector<std::byte>;
+
+/// A block read into a buffer (or the reason it could not be).
+struct Filled {
+  const Chunk* chunk = nullptr;
+  std::uint64_t offset = 0;
+  std::unique_ptr<Buffer> buffer;
+  std::size_t size = 0;  ///< bytes read (fewer than asked if the file shrank)
+  std::int32_t error_code = 0;
+};
+
+/// Reads one block into `buffer`.
+Filled read_block(const Chunk& chunk, const Block& block, std::unique_ptr<Buffer> buffer) {
+  Filled filled{&chunk, block.offset, std::move(buffer), 0, 0};
   const int fd = ::open(chunk.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    piece.error_code = errno;
-    return piece;
+    filled.error_code = errno;
+    return filled;
   }
-  const long long got = read_at(fd, buffer.data(), static_cast<std::size_t>(block.length), block.offset);
+  const long long got = read_at(fd, filled.buffer->data(), static_cast<std::size_t>(block.length), block.offset);
   ::close(fd);
   if (got < 0) {
-    piece.error_code = static_cast<std::int32_t>(-got);
-    return piece;
+    filled.error_code = static_cast<std::int32_t>(-got);
+  } else {
+    filled.size = static_cast<std::size_t>(got);
   }
-  piece.stats = hypar::kernels::text_stats(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(got)));
-  return piece;
+  return filled;
 }
 
 }  // namespace
@@ -70,16 +79,38 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
       blocks.push_back({c, chunks[c].offset + at, std::min<std::uint64_t>(buffer_bytes, chunks[c].length - at)});
     }
   }
-  auto pool = hypar::ThreadPoolBuilder().num_threads(std::max<std::size_t>(1, options.threads)).build();
-  std::vector<Piece> pieces = pool.install([&] {
-    return hypar::par_iter(blocks)
-        .map([&](const Block& block) {
-          Piece piece = count_block(chunks[block.chunk], block, buffer_bytes);
-          if (progress) progress(block.length);
-          return piece;
-        })
-        .collect<std::vector<Piece>>();
-  });
+  const std::size_t threads = std::max<std::size_t>(1, options.threads);
+  // Buffers circulate: reader takes one, counter gives it back. The pool never blocks: an empty
+  // pool means more blocks are in flight than ever before, and a new buffer is made (the bounded
+  // channels cap how many can be in flight, so this stops after a few per thread).
+  hypar::ArrayQueue<std::unique_ptr<Buffer>> pool(4 * threads);
+  hypar::ThreadLocal<std::vector<Piece>> counted;
+  auto read = [&](const Block& block) {
+    std::unique_ptr<Buffer> buffer = pool.pop().value_or(nullptr);
+    if (!buffer) buffer = std::make_unique<Buffer>(buffer_bytes);
+    return read_block(chunks[block.chunk], block, std::move(buffer));
+  };
+  auto count = [&](Filled filled) {
+    Piece piece;
+    piece.file_index = filled.chunk->file_index;
+    piece.offset = filled.offset;
+    piece.error_code = filled.error_code;
+    if (filled.error_code == 0) {
+      piece.stats = hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer->data(), filled.size));
+    }
+    counted.local().push_back(piece);
+    (void)pool.push(std::move(filled.buffer));  // a full pool drops the buffer
+    return filled.size;
+  };
+  hypar::Pipeline::from(std::span<const Block>(blocks))
+      .stage(read, {.workers = threads, .capacity = threads})
+      .stage(count, {.workers = threads, .capacity = threads})
+      .for_each([&](std::size_t bytes) {
+        if (progress) progress(bytes);
+      });
+  std::vector<Piece> pieces;
+  pieces.reserve(blocks.size());
+  counted.for_each([&](const std::vector<Piece>& mine) { pieces.insert(pieces.end(), mine.begin(), mine.end()); });
   coalesce(pieces);
   return pieces;
 }

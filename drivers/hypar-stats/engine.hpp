@@ -1,13 +1,18 @@
 #pragma once
-// The counting engine of hypar-stats inside one rank.
+// The counting engine of hypar-stats inside one rank (ARCHITECTURE.md, "The main job", step 3).
 //
-// Design: this rank's chunks are cut into blocks of `buffer_bytes`; the blocks are a parallel
-// iterator, so OpenMP tasks steal blocks from each other (a big file and many small files balance
-// alike). Each task `pread`s its block into its thread's reusable buffer and runs the SIMD
-// text_stats kernel. Reading happens in every worker rather than in one reader thread feeding a
-// channel: on cached data a single reader (a memcpy from the page cache) would cap the rate at
-// one core's copy speed, while here reading and counting overlap across all cores. Memory stays
-// bounded by threads x buffer_bytes, whatever the file sizes.
+// Design: a two-stage hypar::Pipeline over this rank's blocks (its chunks cut into reads of
+// `buffer_bytes`):
+//   feeder -> [read: `threads` workers] -> bounded channel -> [count: `threads` workers] -> main
+// A reader takes a buffer from a pool (a lock-free hypar::ArrayQueue; a new buffer when the pool
+// is empty) and `pread`s its block into it. A counter runs the SIMD text_stats kernel over the
+// buffer, appends the counts to its thread's piece list (hypar::ThreadLocal: no lock, no shared
+// cache line), gives the buffer back to the pool and passes the byte count on, which the main
+// thread adds to the progress display. Several readers keep the page-cache copies of different
+// blocks going at once (one reader would cap the rate at one core's copy speed), and the bounded
+// channels keep the buffers in flight to a few per thread: memory is bounded by the pipeline,
+// whatever the file sizes. The pieces of all threads are coalesced at the end (merged across
+// block boundaries in file order).
 
 #include <hypar/kernels/text.hpp>
 
@@ -44,8 +49,9 @@ struct EngineOptions {
 
 /// Counts `chunks` and returns the pieces coalesced (see coalesce). A file that cannot be opened
 /// or read gives a Piece with its errno; a file that shrank gives the counts of what could still be
-/// read; bytes past a chunk's end are never read. `progress(n)` is called (from any thread) after
-/// every block of n bytes. Memory: threads x buffer_bytes, plus one Piece per block.
+/// read; bytes past a chunk's end are never read. `progress(n)` is called on the calling thread
+/// after every block of n bytes. Memory: about 4 x threads x buffer_bytes, plus one Piece per
+/// block.
 std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOptions& options,
                                 const std::function<void(std::uint64_t)>& progress = {});
 

@@ -12,11 +12,7 @@
 #include <hypar/dist.hpp>
 #include <hypar/io/walk.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -39,61 +35,6 @@ using hypar_stats::Options;
 constexpr int exit_ok = 0;
 constexpr int exit_some_failed = 1;
 constexpr int exit_fatal = 2;
-
-/// Progress on rank 0's stderr: a line redrawn in place on a terminal (at most 4 times a second),
-/// plain lines every 10 % otherwise. Counts bytes from any thread.
-class ProgressLine {
- public:
-  ProgressLine(std::uint64_t total, bool terminal) : total_(total), terminal_(terminal) {
-    drawer_ = std::thread([this] {
-      std::unique_lock lock(mutex_);
-      int last_decile = -1;
-      while (!done_) {
-        wake_.wait_for(lock, std::chrono::milliseconds(250));
-        draw(last_decile, false);
-      }
-      draw(last_decile, true);
-    });
-  }
-  ~ProgressLine() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_one();
-    drawer_.join();
-  }
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-  void add(std::uint64_t n) { done_bytes_.fetch_add(n, std::memory_order_relaxed); }
-
- private:
-  void draw(int& last_decile, bool final) {
-    const std::uint64_t now = done_bytes_.load(std::memory_order_relaxed);
-    const double fraction = total_ ? static_cast<double>(now) / static_cast<double>(total_) : 1.0;
-    if (terminal_) {
-      const int width = 30, filled = static_cast<int>(fraction * width);
-      std::fprintf(stderr, "\rhypar-stats [%.*s%*s] %5.1f%% %.2f of %.2f GB (rank 0)%s",
-                   filled, "##############################", width - filled, "", 100 * fraction,
-                   static_cast<double>(now) / 1e9, static_cast<double>(total_) / 1e9, final ? "\n" : "");
-    } else {
-      const int decile = static_cast<int>(fraction * 10);
-      if (decile > last_decile || final) {
-        last_decile = decile;
-        std::fprintf(stderr, "hypar-stats: %5.1f%% of rank 0's %.2f GB counted\n", 100 * fraction,
-                     static_cast<double>(total_) / 1e9);
-      }
-    }
-  }
-
-  const std::uint64_t total_;
-  const bool terminal_;
-  std::atomic<std::uint64_t> done_bytes_{0};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread drawer_;
-};
 
 /// Packs strings into one buffer for a broadcast ('\0' separated; paths never hold a NUL).
 std::string pack(const std::vector<std::string>& items) {
@@ -231,13 +172,21 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
   for (const auto& c : work) total_bytes += c.length;
   hypar_stats::EngineOptions engine;
   engine.threads = options.threads ? options.threads : hypar::default_num_threads();
+  // Progress: drawn by rank 0 only (a bar on a terminal, lines in a log), counting the bytes of
+  // every rank; all ranks take part because the counts travel in collectives. Rank 0 decides.
   const bool terminal = isatty(STDERR_FILENO) == 1;
-  std::optional<ProgressLine> progress;
-  if (root && options.progress.value_or(terminal)) progress.emplace(total_bytes, terminal);
+  int show_progress = root && options.progress.value_or(terminal) ? 1 : 0;
+  comm.broadcast(show_progress, 0);
+  std::optional<hypar::dist::Progress> progress;
+  if (show_progress != 0) {
+    progress.emplace(comm, total_bytes, "hypar-stats",
+                     hypar::Progress::Options{.style = terminal ? hypar::Progress::Style::bar : hypar::Progress::Style::lines,
+                                              .unit = hypar::Progress::Unit::bytes});
+  }
   auto pieces = hypar_stats::count_chunks(work, engine, [&](std::uint64_t n) {
     if (progress) progress->add(n);
   });
-  progress.reset();
+  if (progress) progress->finish();
 
   // 4. Everything meets on rank 0.
   auto all_pieces = comm.gather(pieces, 0);
@@ -307,7 +256,8 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
 
 int main(int argc, char** argv) {
   try {
-    hypar::dist::Environment env(argc, argv);
+    // MPI_THREAD_MULTIPLE: the progress display sums the ranks' counts from a helper thread.
+    hypar::dist::Environment env(argc, argv, hypar::dist::ThreadLevel::multiple);
     auto comm = env.world();
     const auto parsed = hypar_stats::parse_command_line(argc, argv);
     if (parsed.kind == hypar_stats::ParseOutcome::Kind::exit) {
