@@ -1,6 +1,7 @@
 // Seed pattern "Work Stealing Pattern": items of very different cost, moved into a parallel
 // iterator; idle threads steal the remaining splits. A shared atomic counter reports progress
-// every 1000 items, as in the seed (hypar::Progress with .with_progress(p) does this with a bar).
+// every 1000 items, as in the seed; then the same with hypar::Progress and .with_progress(p),
+// which draws a bar on a terminal and a line per tenth of the work in a log.
 #include <hypar/hypar.hpp>
 
 #include <atomic>
@@ -51,6 +52,15 @@ int main() {
           })
           .collect<std::vector<Outcome>>();
 
+  // The same with hypar::Progress: thread-safe counting, drawing on a thread of its own.
+  std::vector<Outcome> again;
+  std::uint64_t counted = 0;
+  {
+    hypar::Progress progress(n, "work stealing");
+    again = hypar::into_par_iter(make_items(n)).with_progress(progress).map(process_item).collect<std::vector<Outcome>>();
+    counted = progress.position();
+  }
+
   // Check against a sequential run.
   const std::vector<WorkItem> reference = make_items(n);
   std::size_t failures = 0;
@@ -59,9 +69,10 @@ int main() {
     const Outcome expect = process_item(reference[i]);
     if (!results[i].ok) ++failures;
     if (results[i].ok != expect.ok || results[i].checksum != expect.checksum) ++mismatches;
+    if (i < again.size() && (again[i].ok != expect.ok || again[i].checksum != expect.checksum)) ++mismatches;
   }
   std::printf("%zu items, %zu failed (empty data), counter %zu\n", results.size(), failures, counter.load());
-  if (results.size() != n || mismatches != 0 || counter.load() != n) {
+  if (results.size() != n || again.size() != n || mismatches != 0 || counter.load() != n || counted != n) {
     std::fprintf(stderr, "MISMATCH: %zu results differ\n", mismatches);
     return 1;
   }
