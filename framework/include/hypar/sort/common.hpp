@@ -38,8 +38,11 @@ namespace hypar::detail {
 /// mmap with transparent huge pages requested, so first touching them costs few page faults.
 /// Throws std::bad_alloc.
 void* sort_scratch_allocate(std::size_t bytes);
-/// Releases a block from sort_scratch_allocate(bytes).
+/// Releases a block from sort_scratch_allocate(bytes). The largest released block of at least
+/// 4 MiB is kept for the next sort (fresh pages cost a kernel page clear each).
 void sort_scratch_deallocate(void* p, std::size_t bytes) noexcept;
+/// Returns the kept scratch block to the system.
+void sort_scratch_trim() noexcept;
 
 namespace sorting {
 

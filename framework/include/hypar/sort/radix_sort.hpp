@@ -35,6 +35,7 @@ class RadixSorter {
   /// and its scratch twin then fit a 1-2 MiB L2 cache together).
   static constexpr std::size_t kLsdBytes = std::size_t{256} << 10;
   static constexpr int kMaxMsdBits = 11;
+  static constexpr int kMaxLsdPasses = 3;
 
   RadixSorter(T* orig, T* tmp, Key& key, Cancellation& box, std::size_t threads)
       : orig_(orig), tmp_(tmp), key_(key), box_(box), threads_(threads) {}
@@ -45,11 +46,13 @@ class RadixSorter {
     const std::size_t n = hi - lo;
     if (n <= kInsertion) {
       move_range(cur, orig_, lo, hi);
-      auto less = [this](const T& a, const T& b) { return key_(a) < key_(b); };
-      insertion_sort(orig_ + lo, n, less);
+      insertion_sort(orig_ + lo, n, key_less_);
       return;
     }
-    if (n * sizeof(T) <= kLsdBytes) {
+    // In cache: LSD passes when the varying bits need at most kMaxLsdPasses of them, else one
+    // more MSD step (wide keys such as uniform 64-bit ones: after an 11-bit step the buckets hold
+    // a dozen elements, which an insertion sort finishes faster than 7 more passes).
+    if (n * sizeof(T) <= kLsdBytes && hi_bit <= 8 * kMaxLsdPasses) {
       lsd(cur, lo, hi, hi_bit);
       return;
     }
@@ -58,20 +61,37 @@ class RadixSorter {
     std::vector<std::size_t> start;
     T* out = other(cur);
     try {
-      U k0 = key_(cur[lo]);
+      // One pass: the varying bits and a histogram of the digit just below hi_bit (right for
+      // keys whose top bits vary; recounted below when they turn out constant).
+      const bool in_cache = n * sizeof(T) <= kLsdBytes;
+      digit_bits = in_cache ? std::min(kMaxMsdBits, hi_bit) : msd_bits(n, hi_bit);
+      shift = hi_bit - digit_bits;
+      std::size_t nb = std::size_t{1} << digit_bits;
+      start.assign(nb + 1, 0);
+      const U k0 = key_(cur[lo]);
       U mask = 0;
-      for (std::size_t i = lo; i < hi; ++i) mask |= static_cast<U>(key_(cur[i]) ^ k0);
+      for (std::size_t i = lo; i < hi; ++i) {
+        const U k = key_(cur[i]);
+        mask |= static_cast<U>(k ^ k0);
+        ++start[digit(k, shift, nb) + 1];
+      }
       mask &= low_bits(hi_bit);
       if (mask == 0) {
         move_range(cur, orig_, lo, hi);
         return;
       }
       const int hb = static_cast<int>(std::bit_width(mask));
-      digit_bits = msd_bits(n, hb);
-      shift = hb - digit_bits;
-      const std::size_t nb = std::size_t{1} << digit_bits;
-      start.assign(nb + 1, 0);
-      for (std::size_t i = lo; i < hi; ++i) ++start[digit(key_(cur[i]), shift, nb) + 1];
+      if (in_cache && hb <= 8 * kMaxLsdPasses) {
+        lsd(cur, lo, hi, hb);
+        return;
+      }
+      if (hb - shift < std::max(1, digit_bits - 2)) {
+        digit_bits = in_cache ? std::min(kMaxMsdBits, hb) : msd_bits(n, hb);
+        shift = hb - digit_bits;
+        nb = std::size_t{1} << digit_bits;
+        start.assign(nb + 1, 0);
+        for (std::size_t i = lo; i < hi; ++i) ++start[digit(key_(cur[i]), shift, nb) + 1];
+      }
       for (std::size_t b = 0; b < nb; ++b) start[b + 1] += start[b];
       std::vector<std::size_t> pos(start.begin(), start.end() - 1);
       T* dst = out + lo;
@@ -86,7 +106,16 @@ class RadixSorter {
     const std::size_t nb = start.size() - 1;
     std::size_t b = 0;
     try {
-      for (; b < nb; ++b) sort_seq(out, lo + start[b], lo + start[b + 1], shift);
+      for (; b < nb; ++b) {
+        const std::size_t blo = lo + start[b];
+        const std::size_t bhi = lo + start[b + 1];
+        if (bhi - blo <= kInsertion) {
+          move_range(out, orig_, blo, bhi);
+          if (bhi - blo > 1) insertion_sort(orig_ + blo, bhi - blo, key_less_);
+        } else {
+          sort_seq(out, blo, bhi, shift);
+        }
+      }
     } catch (...) {
       for (++b; b < nb; ++b) move_range(out, orig_, lo + start[b], lo + start[b + 1]);
       throw;
@@ -102,8 +131,13 @@ class RadixSorter {
       return;
     }
     const std::size_t s = stripe_count(n, threads_);
-    // Pass 1: which bits vary.
+    // Pass 1: which bits vary, and per-stripe histograms of the digit just below hi_bit (right
+    // when the top bits vary; recounted in a second pass when they turn out constant).
+    int digit_bits = msd_bits(n, hi_bit);
+    int shift = hi_bit - digit_bits;
+    std::size_t nb = std::size_t{1} << digit_bits;
     std::vector<U> masks(s, 0);
+    std::vector<std::size_t> counts(s * nb, 0);
     U k0 = 0;
     try {
       k0 = key_(cur[lo]);
@@ -113,9 +147,14 @@ class RadixSorter {
     for_stripes(s, [&](std::size_t k) {
       if (box_.stopped()) return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      std::size_t* c = counts.data() + k * nb;
       U m = 0;
       try {
-        for (std::size_t i = a; i < b; ++i) m |= static_cast<U>(key_(cur[i]) ^ k0);
+        for (std::size_t i = a; i < b; ++i) {
+          const U key = key_(cur[i]);
+          m |= static_cast<U>(key ^ k0);
+          ++c[digit(key, shift, nb)];
+        }
       } catch (...) {
         box_.capture();
       }
@@ -129,24 +168,26 @@ class RadixSorter {
       return;
     }
     const int hb = static_cast<int>(std::bit_width(mask));
-    const int digit_bits = msd_bits(n, hb);
-    const int shift = hb - digit_bits;
-    const std::size_t nb = std::size_t{1} << digit_bits;
-    // Pass 2: per-stripe histograms of the top digit.
-    std::vector<std::size_t> counts(s * nb, 0);
-    for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped()) return;
-      const auto [a, b] = stripe_bounds(lo, hi, k, s);
-      std::size_t* c = counts.data() + k * nb;
-      try {
-        for (std::size_t i = a; i < b; ++i) ++c[digit(key_(cur[i]), shift, nb)];
-      } catch (...) {
-        box_.capture();
+    if (hb - shift < std::max(1, digit_bits - 2)) {
+      // Pass 1b: per-stripe histograms of the top varying digit.
+      digit_bits = msd_bits(n, hb);
+      shift = hb - digit_bits;
+      nb = std::size_t{1} << digit_bits;
+      counts.assign(s * nb, 0);
+      for_stripes(s, [&](std::size_t k) {
+        if (box_.stopped()) return;
+        const auto [a, b] = stripe_bounds(lo, hi, k, s);
+        std::size_t* c = counts.data() + k * nb;
+        try {
+          for (std::size_t i = a; i < b; ++i) ++c[digit(key_(cur[i]), shift, nb)];
+        } catch (...) {
+          box_.capture();
+        }
+      });
+      if (box_.stopped()) {
+        par_move_range(cur, orig_, lo, hi, threads_);
+        return;
       }
-    });
-    if (box_.stopped()) {
-      par_move_range(cur, orig_, lo, hi, threads_);
-      return;
     }
     // Bucket-major, stripe-minor offsets: stable.
     std::vector<std::size_t> start(nb + 1, 0);
@@ -232,18 +273,27 @@ class RadixSorter {
 
   /// LSD radix sort of cur[lo, hi) on bits [0, hi_bit) into orig[lo, hi).
   void lsd(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
-    constexpr int kMaxDigits = static_cast<int>(sizeof(U));
+    switch (std::max(1, (hi_bit + 7) / 8)) {
+      case 1: return lsd_impl<1>(cur, lo, hi);
+      case 2: return lsd_impl<std::min<int>(2, sizeof(U))>(cur, lo, hi);
+      case 3: return lsd_impl<std::min<int>(3, sizeof(U))>(cur, lo, hi);
+      case 4: return lsd_impl<std::min<int>(4, sizeof(U))>(cur, lo, hi);
+      default: return lsd_impl<static_cast<int>(sizeof(U))>(cur, lo, hi);
+    }
+  }
+
+  template <int kDigits>
+  void lsd_impl(T* cur, std::size_t lo, std::size_t hi) {
+    constexpr int kMaxDigits = kDigits;
+    constexpr int digits = kDigits;
     const std::size_t n = hi - lo;
-    const int digits = std::max(1, (hi_bit + 7) / 8);
     std::array<std::array<std::uint32_t, 256>, kMaxDigits> cnt;
     for (int d = 0; d < digits; ++d) cnt[static_cast<std::size_t>(d)].fill(0);
     T* src = cur;
     try {
       for (std::size_t i = lo; i < hi; ++i) {
         const U k = key_(src[i]);
-        for (int d = 0; d < kMaxDigits; ++d) {
-          if (d < digits) ++cnt[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xFF];
-        }
+        for (int d = 0; d < kMaxDigits; ++d) ++cnt[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xFF];
       }
       const U k0 = key_(src[lo]);
       for (int d = 0; d < digits; ++d) {
@@ -283,9 +333,16 @@ class RadixSorter {
     }
   }
 
+  /// `key(a) < key(b)` for the insertion sorts.
+  struct KeyLess {
+    Key* key;
+    bool operator()(const T& a, const T& b) const { return (*key)(a) < (*key)(b); }
+  };
+
   T* orig_;
   T* tmp_;
   Key& key_;
+  KeyLess key_less_{&key_};
   Cancellation& box_;
   std::size_t threads_;
 };

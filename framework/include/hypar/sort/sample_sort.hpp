@@ -28,7 +28,8 @@ namespace hypar::detail::sorting {
 template <class T, class Less>
 class SampleSorter {
  public:
-  static constexpr std::size_t kBase = 16;     ///< insertion sort at or below this many elements
+  static constexpr std::size_t kBase = 24;     ///< insertion sort at or below this many elements
+  static constexpr std::size_t kLeaf = 10;     ///< wanted bucket size at the last level
   static constexpr int kMaxLogBuckets = 8;     ///< at most 256 buckets (128 with equality buckets)
   static constexpr int kMaxDepth = 48;         ///< deeper buckets fall back to std::stable_sort
 
@@ -51,11 +52,13 @@ class SampleSorter {
       return;
     }
     Classifier cls;
-    std::array<std::size_t, 257> start{};
+    std::array<std::size_t, 257> start;
     try {
       cls.build(cur, lo, hi, less_);
-      std::array<std::size_t, 256> count{};
+      std::array<std::size_t, 256> count;
+      std::fill_n(count.begin(), cls.buckets, std::size_t{0});
       cls.classify(cur + lo, n, oracle_ + lo, count.data(), less_);
+      start[0] = 0;
       for (std::size_t b = 0; b < cls.buckets; ++b) start[b + 1] = start[b] + count[b];
     } catch (...) {
       move_range(cur, orig_, lo, hi);
@@ -185,19 +188,20 @@ class SampleSorter {
     std::size_t m = 0;           ///< distinct splitters
     bool equality = false;       ///< equality buckets on: ids 2j (between) and 2j+1 (== s_j)
     std::size_t buckets = 0;     ///< number of bucket ids
-    std::array<Stored, 256> tree{};    ///< implicit tree, 1-based
-    std::array<Stored, 256> sorted{};  ///< splitters in order, padded with the last one
+    std::array<Stored, 256> tree;    ///< implicit tree, 1-based
+    std::array<Stored, 256> sorted;  ///< splitters in order, padded with the last one
 
     bool is_equality(std::size_t b) const noexcept { return equality && (b & 1) == 1; }
 
     void build(const T* cur, std::size_t lo, std::size_t hi, Less& less) {
       const std::size_t n = hi - lo;
-      log_k = std::clamp(static_cast<int>(std::bit_width(n / kBase)) - 1, 1, kMaxLogBuckets);
+      log_k = std::clamp(static_cast<int>(std::bit_width((n - 1) / kLeaf)), 1, kMaxLogBuckets);
       const int lg = static_cast<int>(std::bit_width(n)) - 1;
       const std::size_t alpha = std::max<std::size_t>(1, static_cast<std::size_t>(lg) / 5);
       k = std::size_t{1} << log_k;
       const std::size_t ss = std::min(n, alpha * k * (n >= kParallelMin ? 2 : 1) - 1);
-      std::vector<const T*> sample(ss);
+      thread_local std::vector<const T*> sample;
+      sample.resize(ss);
       SplitMix rng{static_cast<std::uint64_t>(lo) * 0x9E3779B97F4A7C15ull + hi};
       if (ss == n) {
         for (std::size_t i = 0; i < n; ++i) sample[i] = cur + lo + i;
@@ -208,7 +212,7 @@ class SampleSorter {
       if (ss <= 32) {
         insertion_sort(sample.data(), ss, by_value);
       } else {
-        std::stable_sort(sample.begin(), sample.end(), by_value);
+        std::sort(sample.begin(), sample.end(), by_value);
       }
       pick(sample, less);
       if (m < k - 1 || m == 1) {
@@ -248,15 +252,28 @@ class SampleSorter {
     /// tree together; each step is `i = 2 i + less(splitter, x)` without a branch.
     void classify(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
       if (equality) {
-        classify_impl<true>(x, n, out, count, less);
+        classify_depth<true>(x, n, out, count, less);
       } else {
-        classify_impl<false>(x, n, out, count, less);
+        classify_depth<false>(x, n, out, count, less);
       }
     }
 
     template <bool kEq>
-    std::size_t finish(std::size_t leaf, const T& x, Less& less) const {
-      const std::size_t j = leaf - k;
+    void classify_depth(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+      switch (log_k) {
+        case 1: return classify_impl<kEq, 1>(x, n, out, count, less);
+        case 2: return classify_impl<kEq, 2>(x, n, out, count, less);
+        case 3: return classify_impl<kEq, 3>(x, n, out, count, less);
+        case 4: return classify_impl<kEq, 4>(x, n, out, count, less);
+        case 5: return classify_impl<kEq, 5>(x, n, out, count, less);
+        case 6: return classify_impl<kEq, 6>(x, n, out, count, less);
+        case 7: return classify_impl<kEq, 7>(x, n, out, count, less);
+        default: return classify_impl<kEq, 8>(x, n, out, count, less);
+      }
+    }
+
+    template <bool kEq>
+    std::size_t finish(std::size_t j, const T& x, Less& less) const {
       if constexpr (kEq) {
         const std::size_t jm = j < m ? j : m - 1;
         const bool eq = (j < m) & !less(x, get(sorted[jm]));
@@ -266,28 +283,29 @@ class SampleSorter {
       }
     }
 
-    template <bool kEq>
+    template <bool kEq, int kLog>
     void classify_impl(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
-      constexpr std::size_t kUnroll = 4;
+      constexpr std::size_t kUnroll = 8;
+      constexpr std::size_t kLeaves = std::size_t{1} << kLog;
       std::size_t i = 0;
       for (; i + kUnroll <= n; i += kUnroll) {
         std::size_t b[kUnroll];
         for (std::size_t u = 0; u < kUnroll; ++u) b[u] = 1;
-        for (int l = 0; l < log_k; ++l) {
+        for (int l = 0; l < kLog; ++l) {
           for (std::size_t u = 0; u < kUnroll; ++u) {
             b[u] = 2 * b[u] + static_cast<std::size_t>(less(get(tree[b[u]]), x[i + u]));
           }
         }
         for (std::size_t u = 0; u < kUnroll; ++u) {
-          const std::size_t id = finish<kEq>(b[u], x[i + u], less);
+          const std::size_t id = finish<kEq>(b[u] - kLeaves, x[i + u], less);
           out[i + u] = static_cast<std::uint8_t>(id);
           ++count[id];
         }
       }
       for (; i < n; ++i) {
         std::size_t b = 1;
-        for (int l = 0; l < log_k; ++l) b = 2 * b + static_cast<std::size_t>(less(get(tree[b]), x[i]));
-        const std::size_t id = finish<kEq>(b, x[i], less);
+        for (int l = 0; l < kLog; ++l) b = 2 * b + static_cast<std::size_t>(less(get(tree[b]), x[i]));
+        const std::size_t id = finish<kEq>(b - kLeaves, x[i], less);
         out[i] = static_cast<std::uint8_t>(id);
         ++count[id];
       }
