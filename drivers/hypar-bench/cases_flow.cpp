@@ -1,6 +1,8 @@
 // hypar-bench: a 3-stage pipeline (BENCHMARKS.md: at least equal to tbb::parallel_pipeline with the
 // same stage bodies): 5 M integers; stage 1 (parallel) hashes, stage 2 (parallel) does a few
 // rounds of arithmetic, stage 3 (serial, in order) sums. Both keep the order in the last stage.
+// Both get the same number of worker threads: TBB an arena of `threads`, hypar threads/2 workers
+// for each of its two parallel stages (the serial last stage is the calling thread in both).
 #include <hypar/flow.hpp>
 #include <hypar/core/topology.hpp>
 
@@ -53,8 +55,8 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
       "hypar::Pipeline", [=] { *sum = *seq = 0; },
       [=] {
         hypar::Pipeline::from(std::span<const std::uint64_t>(*input))
-            .stage(stage_hash, {.workers = threads, .capacity = 1024})
-            .stage(stage_rounds, {.workers = threads, .capacity = 1024, .ordered = true})
+            .stage(stage_hash, {.workers = std::max<std::size_t>(1, threads / 2), .capacity = 1024})
+            .stage(stage_rounds, {.workers = std::max<std::size_t>(1, threads / 2), .capacity = 1024, .ordered = true})
             .for_each([&](std::uint64_t v) {
               *sum += v;
               *seq = *seq * 31 + v;

@@ -1,6 +1,6 @@
 #pragma once
 // hypar::Pipeline and hypar::pipeline: stages that run concurrently, each on worker threads of
-// its own, handing items to the next stage through bounded hypar channels (backpressure).
+// its own, handing items to the next stage through bounded Boost.Lockfree queues (backpressure).
 //
 //   std::vector<V> out = hypar::pipeline(std::move(input), stage1, stage2);   // the seed's helper
 //   auto out = hypar::Pipeline::from(std::move(input))                        // or a Receiver<T>
@@ -9,23 +9,25 @@
 //                  .collect();                                                // or .for_each(sink)
 //
 // Design. Nothing runs until a terminal (collect, for_each) is called. The builder is a chain of
-// "start" functions: each stage's start creates the bounded channel *into* that stage (its
-// capacity is the stage's), starts everything upstream writing into that channel, and then starts
-// its own workers, which read it, call the stage function and send the result downstream. Every
-// item travels with its position in the pipeline's input (`seq`); an `ordered` stage holds early
-// results in a small reorder buffer and emits them in input order, and stops taking new items
-// while that buffer is full, so memory stays bounded even when one item is slow.
+// "start" functions: each stage's start creates the link *into* that stage (flow/link.hpp: one
+// boost::lockfree::spsc_queue per pair of upstream and downstream threads, together holding the
+// stage's capacity), starts everything upstream writing into that link, and then starts its own
+// workers, which read it, call the stage function and send the results downstream. Every item
+// travels with its position in the pipeline's input (`seq`); an `ordered` stage holds early
+// results in a reorder buffer and emits them in input order. The feeder takes a token per batch
+// from a fixed budget that the terminal gives back, so the items in flight, reorder buffers
+// included, are bounded whatever the timing.
 // Items travel in batches of up to 64 (fewer when a stage's capacity is smaller, so capacities
 // stay exact; a channel source sends what it has without waiting to fill a batch): a hand-off
-// then costs a channel operation per batch, not per item, which is what lets a pipeline of cheap
-// stages keep up with tbb::parallel_pipeline.
-// End of input flows down by disconnection: the feeder's sender closes, the stage's workers drain
-// the channel and close their senders, and so on to the terminal. A failure anywhere (a stage
-// throws, the sink throws or asks to stop) cancels every channel of the run at once: blocked
-// sends throw hypar::Disconnected, blocked receives return nullopt, so every thread ends; the
+// then costs a queue operation per batch, not per item.
+// End of input flows down by closing: the feeder closes its side of the first link, a stage's
+// workers drain their queues and close theirs, and so on to the terminal. A failure anywhere (a
+// stage throws, the sink throws or asks to stop) cancels every link of the run at once: blocked
+// sends throw hypar::Disconnected, blocked receives return empty, so every thread ends; the
 // terminal joins them all and rethrows the first exception. No thread is ever left blocked.
 
 #include <hypar/chan/channel.hpp>
+#include <hypar/flow/link.hpp>
 #include <hypar/core/error.hpp>
 #include <hypar/core/topology.hpp>
 
@@ -53,7 +55,7 @@ namespace hypar {
 struct StageOptions {
   /// Threads calling the stage function concurrently (0 means 1).
   std::size_t workers = 1;
-  /// Items the channel into this stage holds before upstream senders block (0: a rendezvous).
+  /// Items the queues into this stage hold before upstream senders block (0 is taken as 1).
   std::size_t capacity = 256;
   /// Emit results in the order of the pipeline's input (else in completion order).
   bool ordered = false;
@@ -71,7 +73,7 @@ struct Batch {
 /// The most items a batch holds.
 inline constexpr std::size_t max_batch = 64;
 
-/// The state of one pipeline run: its threads, the cancel hooks of its channels, the first error.
+/// The state of one pipeline run: its threads, the cancel hooks of its links, the first error.
 class PipelineRun {
  public:
   PipelineRun() = default;
@@ -79,12 +81,11 @@ class PipelineRun {
   PipelineRun& operator=(const PipelineRun&) = delete;
   ~PipelineRun() { join(); }
 
-  /// Registers a channel to be cancelled when the run stops (through a Receiver copy, which
-  /// never holds the channel open for senders).
+  /// Registers a link to be cancelled when the run stops.
   template <class T>
-  void watch(const Receiver<T>& rx) {
+  void watch(std::shared_ptr<Link<T>> link) {
     std::lock_guard lock(mutex_);
-    cancels_.push_back([handle = Receiver<T>(rx)]() mutable { handle.cancel(); });
+    cancels_.push_back([link] { link->cancel(); });
   }
   /// Starts a thread of the run.
   template <class F>
@@ -100,7 +101,7 @@ class PipelineRun {
     }
     stop();
   }
-  /// Cancels every channel of the run (idempotent): every thread ends soon after.
+  /// Cancels every link of the run (idempotent): every thread ends soon after.
   void stop() {
     if (stopped_.exchange(true)) return;
     std::vector<std::function<void()>> cancels;
@@ -188,14 +189,16 @@ void run_guarded(PipelineRun& run, F&& body) noexcept {
 template <class U>
 class ReorderBuffer {
  public:
-  /// Adds result batch `seq` and sends every batch that is now next in order.
-  void push(Batch<U> batch, Sender<Batch<U>>& out) {
+  /// Adds result batch `seq` and sends, as producer `u` of `out`, every batch that is now next
+  /// in order. All sends happen under the buffer's lock: whichever worker sends, producer `u`
+  /// is one sequence of pushes (the lock orders them), as a single-producer queue needs.
+  void push(Batch<U> batch, Link<Batch<U>>& out, std::size_t u) {
     std::unique_lock lock(mutex_);
     const std::uint64_t seq = batch.seq;
     pending_.emplace(seq, std::move(batch.items));
     while (!pending_.empty() && pending_.begin()->first == next_) {
       auto node = pending_.extract(pending_.begin());
-      out.send(Batch<U>{node.key(), std::move(node.mapped())});  // in order: under the lock
+      out.send(u, std::make_unique<Batch<U>>(Batch<U>{node.key(), std::move(node.mapped())}));  // in order: under the lock
       ++next_;
     }
   }
@@ -206,9 +209,10 @@ class ReorderBuffer {
   std::uint64_t next_ = 0;
 };
 
-/// The capacity, in batches, of a channel meant to hold `items` items.
-inline std::size_t batches_for(std::size_t items, std::size_t batch) {
-  return items == 0 ? 0 : std::max<std::size_t>(1, items / batch);
+/// The capacity, in batches, of each of the `queues` queues of a link meant to hold `items`
+/// items in all (at least one batch each).
+inline std::size_t batches_per_queue(std::size_t items, std::size_t batch, std::size_t queues) {
+  return std::max<std::size_t>(1, items / batch / std::max<std::size_t>(1, queues));
 }
 
 }  // namespace detail
@@ -218,51 +222,62 @@ inline std::size_t batches_for(std::size_t items, std::size_t batch) {
 template <class T>
 class PipelineOf {
  public:
-  /// Starts everything up to this point, writing its batches into `out`; used by the next stage.
-  using Start = std::function<void(detail::PipelineRun&, Sender<detail::Batch<T>>)>;
+  /// Starts everything up to this point, its threads writing their batches into `out` (as
+  /// producers 0 .. threads() - 1); used by the next stage.
+  using Start = std::function<void(detail::PipelineRun&, std::shared_ptr<detail::Link<detail::Batch<T>>>)>;
 
-  /// `budget`: items the stages so far can hold (channel capacities plus workers);
-  /// `smallest_capacity`: the smallest channel capacity so far (it caps the batch size).
-  PipelineOf(Start start, std::size_t budget, std::size_t smallest_capacity)
-      : start_(std::move(start)), budget_(budget), smallest_capacity_(smallest_capacity) {}
+  /// `threads`: how many threads write into the next link; `budget`: items the stages so far can
+  /// hold (capacities plus batches in workers); `smallest_capacity`: it caps the batch size.
+  PipelineOf(Start start, std::size_t threads, std::size_t budget, std::size_t smallest_capacity)
+      : start_(std::move(start)), threads_(threads), budget_(budget), smallest_capacity_(smallest_capacity) {}
 
-  /// Adds a stage: `fn(T) -> U` on `options.workers` threads, reading from a channel of
+  /// Adds a stage: `fn(T) -> U` on `options.workers` threads, reading from queues that hold
   /// `options.capacity` items. Sequential equivalent: `for (x : items) out.push_back(fn(x))`.
   template <class F>
   auto stage(F fn, StageOptions options = {}) const {
     using U = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
     static_assert(!std::is_void_v<U>, "hypar::Pipeline: a stage must return the item for the next stage");
     Start upstream = start_;
+    const std::size_t producers = threads_;
     const std::size_t workers = std::max<std::size_t>(1, options.workers);
-    const std::size_t budget = budget_ + options.capacity + workers * detail::max_batch;
+    const std::size_t capacity = std::max<std::size_t>(1, options.capacity);
+    const std::size_t budget = budget_ + capacity + workers * detail::max_batch;
     return PipelineOf<U>(
-        [upstream, fn = std::move(fn), options, workers](detail::PipelineRun& run, Sender<detail::Batch<U>> out) {
-          auto [tx, rx] = bounded<detail::Batch<T>>(detail::batches_for(options.capacity, run.batch_size()));
-          run.watch(rx);
-          upstream(run, std::move(tx));
+        [upstream, fn = std::move(fn), options, producers, workers, capacity](
+            detail::PipelineRun& run, std::shared_ptr<detail::Link<detail::Batch<U>>> out) {
+          auto in = std::make_shared<detail::Link<detail::Batch<T>>>(
+              producers, workers, detail::batches_per_queue(capacity, run.batch_size(), producers * workers));
+          run.watch(in);
+          upstream(run, in);
+          // Unordered, worker w is producer w of `out`. Ordered, the reorder buffer is the one
+          // producer of `out` (its sends are serialised by its lock, so each queue keeps a single
+          // producer at a time, and one sequence keeps the order), closed by the last worker.
           std::shared_ptr<detail::ReorderBuffer<U>> reorder;
+          auto running = std::make_shared<std::atomic<std::size_t>>(workers);
           if (options.ordered) reorder = std::make_shared<detail::ReorderBuffer<U>>();
           for (std::size_t w = 0; w < workers; ++w) {
-            // Each worker owns a copy of both handles; the last to finish disconnects downstream.
-            run.spawn([&run, fn, in = rx, to = out, reorder]() mutable {
+            run.spawn([&run, fn, in, out, reorder, running, w]() mutable {
               detail::run_guarded(run, [&] {
-                while (std::optional<detail::Batch<T>> batch = in.recv()) {
+                while (std::unique_ptr<detail::Batch<T>> batch = in->recv(w)) {
                   detail::Batch<U> result{batch->seq, {}};
                   result.items.reserve(batch->items.size());
                   for (T& item : batch->items) result.items.push_back(fn(std::move(item)));
                   if (reorder) {
-                    reorder->push(std::move(result), to);
+                    reorder->push(std::move(result), *out, 0);
                   } else {
-                    to.send(std::move(result));
+                    out->send(w, std::make_unique<detail::Batch<U>>(std::move(result)));
                   }
                 }
               });
-              in.close();
-              to.close();
+              if (!reorder) {
+                out->close(w);
+              } else if (running->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                out->close(0);
+              }
             });
           }
         },
-        budget, std::min(smallest_capacity_, options.capacity));
+        options.ordered ? 1 : workers, budget, std::min(smallest_capacity_, capacity));
   }
 
   /// Runs the pipeline and returns every final item (in input order if the last stage is
@@ -283,13 +298,14 @@ class PipelineOf {
     const std::size_t capacity = StageOptions{}.capacity;
     run.set_batch_size(std::min(smallest_capacity_, capacity));
     run.set_token_limit((budget_ + capacity) / run.batch_size() + 2);
-    auto [tx, rx] = bounded<detail::Batch<T>>(detail::batches_for(capacity, run.batch_size()));
-    run.watch(rx);
+    auto in = std::make_shared<detail::Link<detail::Batch<T>>>(
+        threads_, 1, detail::batches_per_queue(capacity, run.batch_size(), threads_));
+    run.watch(in);
     try {
-      start_(run, std::move(tx));
+      start_(run, in);
       bool more = true;
       while (more) {
-        std::optional<detail::Batch<T>> batch = rx.recv();
+        std::unique_ptr<detail::Batch<T>> batch = in->recv(0);
         if (!batch) break;
         run.release_token();
         for (T& item : batch->items) {
@@ -307,12 +323,12 @@ class PipelineOf {
     } catch (...) {
       run.fail(std::current_exception());
     }
-    rx.close();
     run.finish();
   }
 
  private:
   Start start_;
+  std::size_t threads_;
   std::size_t budget_;
   std::size_t smallest_capacity_;
 };
@@ -327,30 +343,31 @@ class Pipeline {
     using T = std::ranges::range_value_t<R>;
     auto items = std::make_shared<R>(std::move(input));
     return PipelineOf<T>(
-        [items](detail::PipelineRun& run, Sender<detail::Batch<T>> out) {
-          run.spawn([&run, items, to = std::move(out)]() mutable {
+        [items](detail::PipelineRun& run, std::shared_ptr<detail::Link<detail::Batch<T>>> out) {
+          run.spawn([&run, items, out] {
             detail::run_guarded(run, [&] {
               const std::size_t size = run.batch_size();
-              detail::Batch<T> batch{0, {}};
+              auto batch = std::make_unique<detail::Batch<T>>();
+              std::uint64_t seq = 0;
               auto flush = [&] {
                 run.acquire_token();
                 if (run.stopped()) return false;
-                const std::uint64_t seq = batch.seq;
-                to.send(std::move(batch));
-                batch = detail::Batch<T>{seq + 1, {}};
+                batch->seq = seq++;
+                out->send(0, std::move(batch));
+                batch = std::make_unique<detail::Batch<T>>();
                 return true;
               };
               for (auto&& item : *items) {
-                if (batch.items.empty()) batch.items.reserve(size);
-                batch.items.push_back(std::move(item));
-                if (batch.items.size() == size && !flush()) return;
+                if (batch->items.empty()) batch->items.reserve(size);
+                batch->items.push_back(std::move(item));
+                if (batch->items.size() == size && !flush()) return;
               }
-              if (!batch.items.empty()) flush();
+              if (!batch->items.empty()) flush();
             });
-            to.close();
+            out->close(0);
           });
         },
-        0, StageOptions{}.capacity);
+        1, 0, StageOptions{}.capacity);
   }
 
   /// A pipeline fed by a channel: it takes items until every sender of `input` is gone and the
@@ -360,8 +377,8 @@ class Pipeline {
   static auto from(Receiver<T> input) {
     auto source = std::make_shared<Receiver<T>>(std::move(input));
     return PipelineOf<T>(
-        [source](detail::PipelineRun& run, Sender<detail::Batch<T>> out) {
-          run.spawn([&run, source, to = std::move(out)]() mutable {
+        [source](detail::PipelineRun& run, std::shared_ptr<detail::Link<detail::Batch<T>>> out) {
+          run.spawn([&run, source, out] {
             detail::run_guarded(run, [&] {
               std::uint64_t seq = 0;
               const std::size_t size = run.batch_size();
@@ -373,21 +390,21 @@ class Pipeline {
                   if (!first && source->is_disconnected()) break;  // drained and closed
                   if (!first) continue;
                 }
-                detail::Batch<T> batch{seq++, {}};
-                batch.items.push_back(std::move(*first));
-                while (batch.items.size() < size) {
+                auto batch = std::make_unique<detail::Batch<T>>(detail::Batch<T>{seq++, {}});
+                batch->items.push_back(std::move(*first));
+                while (batch->items.size() < size) {
                   std::optional<T> more = source->try_recv();
                   if (!more) break;
-                  batch.items.push_back(std::move(*more));
+                  batch->items.push_back(std::move(*more));
                 }
                 run.acquire_token();
-                to.send(std::move(batch));
+                out->send(0, std::move(batch));
               }
             });
-            to.close();
+            out->close(0);
           });
         },
-        0, StageOptions{}.capacity);
+        1, 0, StageOptions{}.capacity);
   }
 };
 
