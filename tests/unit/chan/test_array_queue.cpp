@@ -188,6 +188,41 @@ TEST_P(ArrayQueueStress, ForcePushLosesNothing) {
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
 }
 
+TEST_P(ArrayQueueStress, HeapPayloadsExactlyOnce) {
+  // Strings long enough to live on the heap: ASan sees any double free or leak.
+  const Shape s = GetParam();
+  const std::size_t per = 40000 / stress_scale / s.producers;
+  hypar::ArrayQueue<std::string> q(s.capacity);
+  std::atomic<std::size_t> done_producers{0};
+  std::vector<ConsumerLog> logs(s.consumers, ConsumerLog(s.producers));
+  std::vector<std::thread> threads;
+  for (std::size_t p = 0; p < s.producers; ++p) {
+    threads.emplace_back([&, p] {
+      for (std::size_t i = 0; i < per; ++i) {
+        std::string item = std::to_string(tag(p, i)) + std::string(40, '.');
+        while (!q.push(std::move(item))) std::this_thread::yield();  // item intact on failure
+      }
+      done_producers.fetch_add(1);
+    });
+  }
+  for (std::size_t c = 0; c < s.consumers; ++c) {
+    threads.emplace_back([&, c] {
+      for (;;) {
+        std::optional<std::string> v = q.pop();
+        if (!v && done_producers.load() == s.producers) v = q.pop();
+        if (!v) {
+          if (done_producers.load() == s.producers) return;
+          std::this_thread::yield();
+          continue;
+        }
+        logs[c].see(std::stoull(*v));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, ArrayQueueStress,
                          ::testing::Values(Shape{1, 1, 1}, Shape{1, 1, 1024}, Shape{2, 2, 1},
                                            Shape{2, 2, 16}, Shape{4, 4, 1}, Shape{4, 4, 3},

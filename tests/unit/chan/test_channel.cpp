@@ -435,6 +435,37 @@ TEST_P(ChannelStress, ReceiversLeaveMidStream) {
   }
 }
 
+TEST_P(ChannelStress, CancelMidStreamReleasesEveryone) {
+  // What a failing pipeline stage does: cancel while producers and consumers are busy or
+  // blocked. Every thread must come back (senders with Disconnected, receivers with nullopt).
+  const Shape s = GetParam();
+  auto [tx, rx] = make<std::string>(s.capacity);
+  std::atomic<std::size_t> received{0};
+  std::atomic<std::size_t> finished{0};
+  std::vector<std::thread> threads;
+  for (std::size_t c = 0; c < s.consumers; ++c) {
+    threads.emplace_back([&, rx = rx]() mutable {
+      while (rx.recv()) received.fetch_add(1);
+      finished.fetch_add(1);
+    });
+  }
+  for (std::size_t p = 0; p < s.producers; ++p) {
+    threads.emplace_back([&, p, tx = tx]() mutable {
+      try {
+        for (std::size_t i = 0;; ++i) tx.send(std::to_string(tag(p, i)));
+      } catch (const hypar::Disconnected&) {
+        finished.fetch_add(1);
+      }
+    });
+  }
+  while (received.load() < 200 / stress_scale) std::this_thread::yield();
+  rx.cancel();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(finished.load(), s.producers + s.consumers);
+  EXPECT_THROW(tx.send("late"), hypar::Disconnected);
+  EXPECT_FALSE(rx.try_recv().has_value());
+}
+
 std::vector<Shape> shapes() {
   std::vector<Shape> out;
   for (std::size_t cap : {std::size_t{0}, std::size_t{1}, std::size_t{4}, std::size_t{1024},
