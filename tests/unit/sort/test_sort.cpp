@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -323,6 +324,43 @@ TEST_P(SortTest, FloatSpecialValues) {
     EXPECT_TRUE(std::isnan(f.front()) && std::signbit(f.front()));
     EXPECT_TRUE(std::isnan(f.back()) && !std::signbit(f.back()));
     EXPECT_TRUE(std::is_sorted(f.begin() + 1, f.end() - 1));
+  });
+}
+
+TEST_P(SortTest, NearlySortedVariants) {
+  // The nearly-sorted path (a scan that sets displaced elements aside, then a merge) and its
+  // fallback when too many are displaced, against std::stable_sort.
+  on_pool([] {
+    const std::size_t n = 70000;
+    std::mt19937_64 rng(5);
+    auto base = random_of<std::int32_t>(n, Shape::kSorted, 3);
+    for (auto& x : base) x /= 1000;  // many equal keys: ties must keep their order
+    std::vector<std::vector<std::int32_t>> inputs;
+    for (std::size_t swaps : {std::size_t{1}, std::size_t{10}, std::size_t{300}, std::size_t{2000}, n / 8}) {
+      auto v = base;
+      for (std::size_t i = 0; i < swaps; ++i) std::swap(v[rng() % n], v[rng() % n]);
+      inputs.push_back(v);
+    }
+    auto block = base;  // a reversed block in the middle
+    std::reverse(block.begin() + 30000, block.begin() + 30100);
+    inputs.push_back(block);
+    auto rotated = base;  // a cluster of large elements moved to the front
+    std::rotate(rotated.begin(), rotated.end() - 50, rotated.end());
+    inputs.push_back(rotated);
+    auto smalls = base;  // a cluster of small elements moved to the back
+    std::rotate(smalls.begin(), smalls.begin() + 40, smalls.end());
+    inputs.push_back(smalls);
+    for (const auto& v : inputs) {
+      expect_like_stable_sort(v, [](auto& x) { hypar::par_sort(x); }, std::less<>(), "par_sort");
+      expect_like_stable_sort(v, [](auto& x) { hypar::par_sort_by(x, [](int a, int b) { return a < b; }); },
+                              std::less<>(), "par_sort_by");
+      std::vector<Record> r(n);
+      for (std::size_t i = 0; i < n; ++i) r[i] = Record{v[i], static_cast<std::uint32_t>(i)};
+      expect_like_stable_sort(r, [](auto& x) { hypar::par_sort_by_key(x, [](const Record& e) { return e.key; }); },
+                              [](const Record& a, const Record& b) { return a.key < b.key; }, "records by key");
+      expect_like_stable_sort(r, [](auto& x) { hypar::par_sort_by(x, [](const Record& a, const Record& b) { return a.key <=> b.key; }); },
+                              [](const Record& a, const Record& b) { return a.key < b.key; }, "records three-way");
+    }
   });
 }
 

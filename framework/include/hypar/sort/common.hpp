@@ -325,3 +325,87 @@ struct SplitMix {
 
 }  // namespace sorting
 }  // namespace hypar::detail
+
+namespace hypar::detail::sorting {
+
+/// Cheap test for nearly sorted input: at most 1 in 64 of 1024 evenly spread adjacent pairs is a
+/// descent (in a random input about half of them are).
+template <class T, class Less>
+bool looks_nearly_sorted(const T* a, std::size_t n, Less& less) {
+  if (n < (std::size_t{1} << 16)) return false;
+  constexpr std::size_t kProbes = 1024;
+  std::size_t descents = 0;
+  for (std::size_t p = 0; p < kProbes; ++p) {
+    const std::size_t i = 1 + (n - 2) * p / kProbes;
+    if (less(a[i], a[i - 1]) && ++descents > kProbes / 64) return false;
+  }
+  return true;
+}
+
+/// Sorts a nearly sorted a[0, n) of trivially copyable T stably in O(n + k log k) for k
+/// displaced elements: one scan keeps a non-decreasing subsequence and sets aside the
+/// elements that break it (when a descent appears, the previous element goes aside if it is the
+/// one out of place, else the new one); the set-aside elements are sorted with their positions
+/// and merged back, ties by original position (stable). Returns false, having changed nothing,
+/// when more than n/32 elements would be set aside. Exceptions from `less` leave `a` unchanged.
+template <class T, class Less>
+bool nearly_sorted_merge(T* a, std::size_t n, Less& less, std::size_t threads) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const std::size_t limit = n / 32;
+  constexpr std::size_t kNone = ~std::size_t{0};
+  std::vector<bool> out(n, false);
+  std::vector<std::size_t> aside;
+  // Every index before i is either kept or set aside, so the last kept element is found by
+  // stepping back over set-aside ones.
+  std::size_t top = kNone;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (top == kNone || !less(a[i], a[top])) {
+      top = i;
+      continue;
+    }
+    // A descent. If the sequence goes on at or above the last kept element within two steps,
+    // a[i] is out of place; else the kept elements above a[i] are.
+    const bool i_out = (i + 1 < n && !less(a[i + 1], a[top])) || (i + 2 < n && !less(a[i + 2], a[top]));
+    if (i_out) {
+      out[i] = true;
+      aside.push_back(i);
+    } else {
+      while (top != kNone && less(a[i], a[top])) {
+        out[top] = true;
+        aside.push_back(top);
+        if (aside.size() > limit) return false;
+        std::size_t j = top;
+        top = kNone;
+        while (j > 0) {
+          --j;
+          if (!out[j]) {
+            top = j;
+            break;
+          }
+        }
+      }
+      top = i;
+    }
+    if (aside.size() > limit) return false;
+  }
+  std::sort(aside.begin(), aside.end());
+  std::vector<std::size_t> order(aside);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return less(a[x], a[y]); });
+  ScratchArray<T> tmp(n);
+  T* t = tmp.get();
+  std::size_t o = 0;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out[i]) continue;
+    // Emit every set-aside element that goes before a[i]: smaller, or equal and earlier.
+    while (o < order.size() && (less(a[order[o]], a[i]) || (order[o] < i && !less(a[i], a[order[o]])))) {
+      t[w++] = a[order[o++]];
+    }
+    t[w++] = a[i];
+  }
+  while (o < order.size()) t[w++] = a[order[o++]];
+  par_move_range(t, a, 0, n, threads);
+  return true;
+}
+
+}  // namespace hypar::detail::sorting

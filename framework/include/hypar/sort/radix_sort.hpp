@@ -19,6 +19,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace hypar::detail::sorting {
 
 /// The radix sorter for one call over trivially copyable T; `key(x)` returns the unsigned
@@ -34,7 +38,7 @@ class RadixSorter {
   /// Buckets of at most this many bytes are finished by LSD passes inside the cache (the bucket
   /// and its scratch twin then fit a 1-2 MiB L2 cache together).
   static constexpr std::size_t kLsdBytes = std::size_t{256} << 10;
-  static constexpr int kMaxMsdBits = 11;
+  static constexpr int kMaxMsdBits = 12;
   static constexpr int kMaxLsdPasses = 3;
 
   RadixSorter(T* orig, T* tmp, Key& key, Cancellation& box, std::size_t threads)
@@ -94,11 +98,7 @@ class RadixSorter {
       }
       for (std::size_t b = 0; b < nb; ++b) start[b + 1] += start[b];
       std::vector<std::size_t> pos(start.begin(), start.end() - 1);
-      T* dst = out + lo;
-      for (std::size_t i = lo; i < hi; ++i) {
-        const T x = cur[i];
-        dst[pos[digit(key_(x), shift, nb)]++] = x;
-      }
+      scatter(cur, lo, hi, out + lo, pos.data(), shift, nb, n * sizeof(T) > kStreamBytes);
     } catch (...) {
       move_range(cur, orig_, lo, hi);
       throw;
@@ -207,12 +207,8 @@ class RadixSorter {
       if (box_.stopped()) return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       std::size_t* pos = counts.data() + k * nb;
-      T* dst = out + lo;
       try {
-        for (std::size_t i = a; i < b; ++i) {
-          const T x = cur[i];
-          dst[pos[digit(key_(x), shift, nb)]++] = x;
-        }
+        scatter(cur, a, b, out + lo, pos, shift, nb, true);
       } catch (...) {
         box_.capture();
       }
@@ -270,6 +266,75 @@ class RadixSorter {
   }
 
   T* other(T* cur) const noexcept { return cur == orig_ ? tmp_ : orig_; }
+
+  /// Above this many bytes an MSD scatter writes through cache-line buffers (below, the
+  /// destination stays in cache and plain stores are faster).
+  static constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+
+  /// Moves src[a, b) to dst[pos[digit]++]. With `streaming`, elements are first collected per
+  /// bucket in a 64-byte line buffer and whole destination lines are written with non-temporal
+  /// stores (software write-combining): no read-for-ownership of the destination, and one TLB
+  /// lookup per line instead of per element. Lines shared with a neighbouring bucket or stripe
+  /// are written element-wise, so concurrent stripes never write the same bytes.
+  void scatter(const T* src, std::size_t a, std::size_t b, T* dst, std::size_t* pos, int shift, std::size_t nb,
+               bool streaming) {
+#if defined(__SSE2__)
+    constexpr std::size_t kLine = 64;
+    if constexpr (kLine % sizeof(T) == 0 && sizeof(T) >= 4) {
+      constexpr std::size_t kPer = kLine / sizeof(T);
+      if (streaming && reinterpret_cast<std::uintptr_t>(dst) % sizeof(T) == 0) {
+        auto* raw = static_cast<unsigned char*>(::operator new(nb * kLine, std::align_val_t{kLine}));
+        struct Free {
+          void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{kLine}); }
+        };
+        std::unique_ptr<unsigned char, Free> hold(raw);
+        std::vector<std::uint8_t> fill(nb);
+        std::vector<std::uint8_t> from(nb);
+        for (std::size_t d = 0; d < nb; ++d) {
+          const auto slot = static_cast<std::uint8_t>((reinterpret_cast<std::uintptr_t>(dst + pos[d]) % kLine) / sizeof(T));
+          fill[d] = slot;
+          from[d] = slot;
+        }
+        for (std::size_t i = a; i < b; ++i) {
+          const T x = src[i];
+          const std::size_t d = digit(key_(x), shift, nb);
+          unsigned char* line = raw + d * kLine;
+          std::memcpy(line + fill[d] * sizeof(T), &x, sizeof(T));
+          if (++fill[d] == kPer) {
+            if (from[d] == 0) {
+              auto* target = reinterpret_cast<__m128i*>(dst + pos[d]);
+              const auto* source = reinterpret_cast<const __m128i*>(line);
+              _mm_stream_si128(target, _mm_load_si128(source));
+              _mm_stream_si128(target + 1, _mm_load_si128(source + 1));
+              _mm_stream_si128(target + 2, _mm_load_si128(source + 2));
+              _mm_stream_si128(target + 3, _mm_load_si128(source + 3));
+              pos[d] += kPer;
+            } else {
+              std::memcpy(static_cast<void*>(dst + pos[d]), line + from[d] * sizeof(T), (kPer - from[d]) * sizeof(T));
+              pos[d] += kPer - from[d];
+              from[d] = 0;
+            }
+            fill[d] = 0;
+          }
+        }
+        for (std::size_t d = 0; d < nb; ++d) {
+          if (fill[d] > from[d]) {
+            std::memcpy(static_cast<void*>(dst + pos[d]), raw + d * kLine + from[d] * sizeof(T),
+                        static_cast<std::size_t>(fill[d] - from[d]) * sizeof(T));
+            pos[d] += static_cast<std::size_t>(fill[d] - from[d]);
+          }
+        }
+        _mm_sfence();
+        return;
+      }
+    }
+#endif
+    static_cast<void>(streaming);
+    for (std::size_t i = a; i < b; ++i) {
+      const T x = src[i];
+      dst[pos[digit(key_(x), shift, nb)]++] = x;
+    }
+  }
 
   /// LSD radix sort of cur[lo, hi) on bits [0, hi_bit) into orig[lo, hi).
   void lsd(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
@@ -367,6 +432,12 @@ void radix_sort(T* a, std::size_t n, Key key, bool stable) {
     if (box.stopped() || pre == Presorted::kAscending) return;
     if (pre == Presorted::kDescending) {
       par_reverse(a, n, threads);
+      return;
+    }
+    try {
+      if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads)) return;
+    } catch (...) {
+      box.capture();
       return;
     }
     ScratchArray<T> tmp(n);

@@ -378,6 +378,14 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
       par_reverse(a, n, threads);
       return;
     }
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      try {
+        if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads)) return;
+      } catch (...) {
+        box.capture();
+        return;
+      }
+    }
     ScratchArray<T> tmp(n);
     ScratchArray<std::uint8_t> oracle(n);
     SampleSorter<T, Less> sorter(a, tmp.get(), oracle.get(), n, less, box, threads);
