@@ -125,7 +125,14 @@ function(hypar_add_mpi_test name)
         string(APPEND test_name ".${threads}threads")
       endif()
       hypar_mpiexec_command(launcher ${ranks})
-      add_test(NAME ${test_name} COMMAND ${launcher} $<TARGET_FILE:${name}> ${MPIEXEC_POSTFLAGS})
+      set(command ${launcher} $<TARGET_FILE:${name}> ${MPIEXEC_POSTFLAGS})
+      if(HYPAR_SANITIZE MATCHES "address")
+        # Through run_and_match.cmake, which retries once if LeakSanitizer's tracer crashes.
+        string(REPLACE ";" "|" command_list "${command}")
+        set(command ${CMAKE_COMMAND} "-DCOMMAND=${command_list}" -P
+                    "${PROJECT_SOURCE_DIR}/tests/support/run_and_match.cmake")
+      endif()
+      add_test(NAME ${test_name} COMMAND ${command})
       math(EXPR cores "${ranks} * ${threads}")
       set_tests_properties(${test_name} PROPERTIES
         LABELS "mpi;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} PROCESSORS ${cores}

@@ -256,10 +256,15 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
 
 int main(int argc, char** argv) {
   try {
-    // MPI_THREAD_MULTIPLE: the progress display sums the ranks' counts from a helper thread.
-    hypar::dist::Environment env(argc, argv, hypar::dist::ThreadLevel::multiple);
-    auto comm = env.world();
+    // The command line is parsed before MPI starts (parsing is local and the same on every rank):
+    // a run that shows progress asks for MPI_THREAD_MULTIPLE, so that the display can sum the
+    // ranks' counts from a helper thread while they work; other runs keep hypar's default.
     const auto parsed = hypar_stats::parse_command_line(argc, argv);
+    const bool may_show_progress = parsed.kind != hypar_stats::ParseOutcome::Kind::exit &&
+                                   parsed.options.progress.value_or(isatty(STDERR_FILENO) == 1);
+    hypar::dist::Environment env(argc, argv,
+                                 may_show_progress ? hypar::dist::ThreadLevel::multiple : hypar::dist::ThreadLevel::funneled);
+    auto comm = env.world();
     if (parsed.kind == hypar_stats::ParseOutcome::Kind::exit) {
       if (comm.rank() == 0) {
         std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);

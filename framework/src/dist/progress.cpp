@@ -15,7 +15,9 @@ Progress::Progress(const Communicator& comm, std::uint64_t local_total, std::str
   total_ = comm.all_reduce(local_total, std::plus<>{});
   int provided = MPI_THREAD_SINGLE;
   detail::check(MPI_Query_thread(&provided), "MPI_Query_thread");
-  live_ = provided >= MPI_THREAD_MULTIPLE && comm.size() > 1;
+  // Live only if every rank can: the ranks must post the same reductions.
+  const int capable = provided >= MPI_THREAD_MULTIPLE ? 1 : 0;
+  live_ = comm.size() > 1 && comm.all_reduce(capable, [](int a, int b) { return a < b ? a : b; }) == 1;
   if (comm.rank() == 0) {
     if (!live_ && comm.size() > 1) label += " (rank 0's share)";
     display_ = std::make_unique<hypar::Progress>(live_ || comm.size() == 1 ? total_ : local_total, std::move(label),
