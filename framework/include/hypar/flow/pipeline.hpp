@@ -174,7 +174,7 @@ class PipelineRun {
 
 /// Runs `body()`, turning an exception into a failure of the run (unless the run was already
 /// stopped, in which case the exception is a consequence of that stop: Disconnected from a
-/// cancelled channel).
+/// cancelled link).
 template <class F>
 void run_guarded(PipelineRun& run, F&& body) noexcept {
   try {
@@ -409,7 +409,7 @@ class Pipeline {
 };
 
 /// The seed's two-stage pipeline: `stage1` on as many threads as the default pool, `stage2` on
-/// one, connected by channels of 100 items, results in unspecified order.
+/// one, connected by queues of 100 items, results in unspecified order.
 /// Sequential equivalent: `for (x : input) out.push_back(stage2(stage1(x)))`.
 template <std::ranges::input_range R, class F1, class F2>
 auto pipeline(R input, F1 stage1, F2 stage2) {
