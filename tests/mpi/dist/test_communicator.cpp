@@ -95,6 +95,36 @@ TEST(Communicator, BroadcastValuesVectorsStrings) {
   }
 }
 
+TEST(Communicator, AllToAllDeliversEveryPieceInSourceOrder) {
+  auto comm = world();
+  const int p = comm.size(), me = comm.rank();
+  // Rank s sends (s + d) % 3 items {s, d, k} to rank d: some pieces are empty.
+  struct Item {
+    int source, dest, k;
+  };
+  std::vector<Item> send;
+  std::vector<std::size_t> counts;
+  for (int d = 0; d < p; ++d) {
+    counts.push_back(static_cast<std::size_t>((me + d) % 3));
+    for (int k = 0; k < (me + d) % 3; ++k) send.push_back({me, d, k});
+  }
+  std::vector<std::size_t> received_counts;
+  const auto got = comm.all_to_all(send, counts, &received_counts);
+  std::size_t at = 0;
+  ASSERT_EQ(received_counts.size(), static_cast<std::size_t>(p));
+  for (int s = 0; s < p; ++s) {
+    EXPECT_EQ(received_counts[static_cast<std::size_t>(s)], static_cast<std::size_t>((s + me) % 3));
+    for (int k = 0; k < (s + me) % 3; ++k, ++at) {
+      ASSERT_LT(at, got.size());
+      EXPECT_EQ(got[at].source, s);
+      EXPECT_EQ(got[at].dest, me);
+      EXPECT_EQ(got[at].k, k);
+    }
+  }
+  EXPECT_EQ(at, got.size());
+  EXPECT_THROW((void)comm.all_to_all(send, std::vector<std::size_t>(static_cast<std::size_t>(p) + 1, 0)), hypar::Error);
+}
+
 TEST(Communicator, ExitCodeAgreesWhenOneRankFails) {
   auto comm = world();
   const int last = comm.size() - 1;
