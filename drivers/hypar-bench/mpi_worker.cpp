@@ -36,10 +36,11 @@ std::string run_sum(const hypar::dist::Communicator& comm, std::uint64_t n, int 
   std::vector<double> local(hi - lo);
   hypar::par_iter_mut(local).enumerate().for_each([lo = lo](auto pair) { pair.second = element(lo + pair.first); });
   double sum = 0;
-  for (int r = 0; r < reps; ++r) {
-    best = std::min(best, timed(comm, [&] {
+  for (int r = -1; r < reps; ++r) {  // the first run warms up, untimed
+    const double seconds = timed(comm, [&] {
       sum = it.map([&local, lo = lo](std::uint64_t i) { return local[i - lo]; }).sum();
-    }));
+    });
+    if (r >= 0) best = std::min(best, seconds);
   }
   // Exact: every element is a multiple of 0.5 below 500, so the double sum has no rounding.
   double want = 0;
@@ -61,9 +62,12 @@ std::string run_sort(const hypar::dist::Communicator& comm, std::uint64_t n, int
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     input[i - lo] = static_cast<std::uint32_t>(z ^ (z >> 31));
   }
-  for (int k = 0; k < reps; ++k) {
+  // One untimed run first, as a process that sorts more than once would have: the sort's
+  // scratch memory is then mapped and MPI's shared-memory paths are set up.
+  for (int k = -1; k < reps; ++k) {
     data = input;
-    best = std::min(best, timed(comm, [&] { hypar::dist::par_sort(comm, data); }));
+    const double seconds = timed(comm, [&] { hypar::dist::par_sort(comm, data); });
+    if (k >= 0) best = std::min(best, seconds);
   }
   auto checksum = [](const std::vector<std::uint32_t>& v) {
     std::uint64_t s = 0;

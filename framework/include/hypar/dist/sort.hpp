@@ -5,8 +5,8 @@
 //
 // Design (docs/distributed.md, "Distributed sort"): each item is sorted once.
 //  1. Stratified random samples, as many per rank as its share of the items (so skewed inputs and
-//     empty ranks are sampled fairly), 64 per output slice in all; all-gathered and sorted; every
-//     64th is a splitter.
+//     empty ranks are sampled fairly), 1024 per output slice in all (fewer beyond 1024 ranks);
+//     all-gathered and sorted; every 1024th is a splitter.
 //  2. Ties are broken by (origin rank, origin index): every item becomes distinct, so a run of
 //     equal keys longer than n/p is cut between ranks like any other run. This is what keeps
 //     all-equal inputs balanced.
@@ -17,8 +17,9 @@
 //  4. Sampling leaves slices within a few percent of n/p; if one is above 1.05 n/p, a second
 //     exchange shifts items between neighbours to exact slices of n/p. So the bound holds for
 //     every input, not only with high probability.
-// Costs: one classification pass, one all-to-all of the data, one local sort of about n/p items,
-// an all-gather of 64 p samples, and rarely a second all-to-all of the excess.
+// Costs: one classification pass (branch-free), one all-to-all of the data, one local sort of
+// about n/p items, an all-gather of up to 1024 p samples, and rarely a second all-to-all of the
+// excess.
 
 #include <hypar/core/error.hpp>
 #include <hypar/core/scope.hpp>
@@ -27,11 +28,13 @@
 #include <hypar/sort.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -74,6 +77,17 @@ bool before(const Less& less, const T& v, int rank, std::uint64_t index, const S
   return rank != s.rank ? rank < s.rank : index < s.index;
 }
 
+/// The same test written without branches on the outcome (bitwise & and | of the comparisons),
+/// for the classification loop, where items fall on either side of a splitter at random and a
+/// branch would be mispredicted half the time.
+template <class T, class Less>
+bool before_branchless(const Less& less, const T& v, int rank, std::uint64_t index, const Sample<T>& s) {
+  const bool below = less(v, s.value);
+  const bool above = less(s.value, v);
+  const bool tie_before = (rank < s.rank) | ((rank == s.rank) & (index < s.index));
+  return below | (!above & tie_before);
+}
+
 /// A pseudo-random number from a position (splitmix64), the same on every run.
 inline std::uint64_t mix(std::uint64_t z) {
   z = (z + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
@@ -109,9 +123,12 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   for (auto size : sizes) n += size;
   if (n == 0) return;
 
-  // 1. Stratified random samples, as many per rank as its share of the items: 64 per output
-  //    slice in all. Sorted in (value, rank, index) order, every 64th is a splitter.
-  const std::uint64_t wanted = std::min<std::uint64_t>(n, 64 * static_cast<std::uint64_t>(p));
+  // 1. Stratified random samples, as many per rank as its share of the items: 1024 per output
+  //    slice (fewer on thousands of ranks, so that all samples stay within about 2^20), which
+  //    leaves slices within a few percent of n/p. Sorted in (value, rank, index) order, every
+  //    per-slice-th sample is a splitter.
+  const std::uint64_t per_slice = std::clamp<std::uint64_t>((std::uint64_t{1} << 20) / static_cast<std::uint64_t>(p), 64, 1024);
+  const std::uint64_t wanted = std::min<std::uint64_t>(n, per_slice * static_cast<std::uint64_t>(p));
   const std::uint64_t mine = (wanted * local.size() + n - 1) / n;
   std::vector<Sample<T>> samples;
   samples.reserve(static_cast<std::size_t>(mine));
@@ -134,26 +151,33 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   //    blocks: counts per block and rank, then each block scatters to its own offsets.
   const std::size_t m = local.size();
   const std::size_t blocks = std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
-  std::vector<std::uint32_t> dest(m);
+  auto dest = std::make_unique_for_overwrite<std::uint32_t[]>(m);  // written before read: no memset
   std::vector<std::size_t> counts(blocks * P, 0);
   std::vector<T> send(m);
   std::vector<std::size_t> send_counts(P, 0);
   guarded([&] {
     hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
-      std::size_t* count = &counts[b * P];
+      // Plain pointers and locals: the loop's stores then cannot alias what it reads.
+      const T* items = local.data();
+      std::uint32_t* to = dest.get();
+      const Sample<T>* split = splitters.data();
+      const std::size_t splits = splitters.size();
+      const std::size_t top = std::bit_floor(splits);
+      const int rank = me;
+      std::vector<std::size_t> count(P, 0);
       for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) {
-        std::size_t lo = 0, hi = splitters.size();
-        while (lo < hi) {  // the first splitter the item comes before
-          const std::size_t mid = (lo + hi) / 2;
-          if (before(less, local[i], me, i, splitters[mid])) {
-            hi = mid;
-          } else {
-            lo = mid + 1;
-          }
+        // Branch-free binary search for the number of splitters the item does not come before
+        // (its destination): the step sizes are fixed by the splitter count alone.
+        std::size_t lo = 0;
+        for (std::size_t step = top; step > 0; step /= 2) {
+          const std::size_t probe = lo + step - 1;
+          const bool after = probe < splits && !before_branchless(less, items[i], rank, i, split[probe]);
+          lo += after ? step : 0;
         }
-        dest[i] = static_cast<std::uint32_t>(lo);
+        to[i] = static_cast<std::uint32_t>(lo);
         ++count[lo];
       }
+      std::copy(count.begin(), count.end(), counts.begin() + static_cast<std::ptrdiff_t>(b * P));
     });
     std::vector<std::size_t> offset(blocks * P);
     std::size_t running = 0;
@@ -165,11 +189,15 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
       }
     }
     hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
-      std::size_t* next = &offset[b * P];
-      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) send[next[dest[i]]++] = local[i];
+      std::vector<std::size_t> next(offset.begin() + static_cast<std::ptrdiff_t>(b * P),
+                                    offset.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
+      const T* items = local.data();
+      const std::uint32_t* from = dest.get();
+      T* out = send.data();
+      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) out[next[from[i]]++] = items[i];
     });
   });
-  std::vector<std::uint32_t>().swap(dest);
+  dest.reset();
   std::vector<T>().swap(local);
 
   // 3. One exchange, then sort what arrived: rank r now holds the items between splitters r-1
