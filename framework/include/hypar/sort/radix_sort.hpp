@@ -413,8 +413,8 @@ class RadixSorter {
 };
 
 /// Sorts a[0, n) of trivially copyable T stably by the unsigned key `key(x)` with the parallel
-/// radix sort (after the presorted check). `stable` = false lets a non-strictly descending input
-/// be reversed. The first exception from `key` is rethrown after all pieces stopped; the range
+/// radix sort (after the presorted check). `stable` = false lets the equal runs of a descending
+/// input stay reversed. The first exception from `key` is rethrown after all pieces stopped; the range
 /// then holds a permutation of its input.
 template <class T, class Key>
 void radix_sort(T* a, std::size_t n, Key key, bool stable) {
@@ -428,10 +428,10 @@ void radix_sort(T* a, std::size_t n, Key key, bool stable) {
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
   Cancellation box;
   run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, stable, threads, box);
+    const Presorted pre = presorted(a, n, less, threads, box);
     if (box.stopped() || pre == Presorted::kAscending) return;
     if (pre == Presorted::kDescending) {
-      par_reverse(a, n, threads);
+      reverse_descending(a, n, less, stable, threads, box);
       return;
     }
     try {

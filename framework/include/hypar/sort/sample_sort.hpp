@@ -361,7 +361,7 @@ class SampleSorter {
 
 /// Sorts a[0, n) stably by `less` with the sample sorter (after the presorted check). The first
 /// exception from `less` is rethrown after all pieces stopped; the range then holds a permutation
-/// of its input. `stable` = false lets a non-strictly descending input be reversed.
+/// of its input. `stable` = false lets the equal runs of a descending input stay reversed.
 template <class T, class Less>
 void sample_sort(T* a, std::size_t n, Less less, bool stable) {
   if (n < 2) return;
@@ -372,10 +372,10 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
   Cancellation box;
   run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, stable, threads, box);
+    const Presorted pre = presorted(a, n, less, threads, box);
     if (box.stopped() || pre == Presorted::kAscending) return;
     if (pre == Presorted::kDescending) {
-      par_reverse(a, n, threads);
+      reverse_descending(a, n, less, stable, threads, box);
       return;
     }
     if constexpr (std::is_trivially_copyable_v<T>) {
