@@ -364,4 +364,28 @@ TEST_P(SortTest, NearlySortedVariants) {
   });
 }
 
+TEST_P(SortTest, DescendingWithEqualRunsIsStable) {
+  // A non-increasing input with many equal keys is reversed; a stable sort must then restore the
+  // input order inside each run of equal keys (runs also cross the parallel stripes).
+  on_pool([] {
+    for (std::size_t n : {std::size_t{50}, std::size_t{5000}, std::size_t{70001}, std::size_t{300000}}) {
+      SCOPED_TRACE(n);
+      std::vector<Record> v(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = Record{static_cast<std::int32_t>((n - i) / 37) - 100, static_cast<std::uint32_t>(i)};
+      }
+      const auto by_key = [](const Record& a, const Record& b) { return a.key < b.key; };
+      expect_like_stable_sort(v, [](auto& x) { hypar::par_sort_by_key(x, [](const Record& r) { return r.key; }); },
+                              by_key, "radix by key");
+      expect_like_stable_sort(v, [&](auto& x) { hypar::par_sort_by(x, by_key); }, by_key, "sample sort");
+      auto u = v;
+      hypar::par_sort_unstable_by(u, by_key);
+      EXPECT_TRUE(std::is_sorted(u.begin(), u.end(), by_key));
+      std::vector<double> d(n);
+      for (std::size_t i = 0; i < n; ++i) d[i] = (i % 5 == 0 ? -0.0 : 0.0) - static_cast<double>(i / 1000);
+      expect_like_stable_sort(d, [](auto& x) { hypar::par_sort(x); }, std::less<>(), "doubles with -0.0 runs");
+    }
+  });
+}
+
 }  // namespace
