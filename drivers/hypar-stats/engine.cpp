@@ -39,26 +39,27 @@ long long read_at(int fd, std::byte* buffer, std::size_t size, std::uint64_t off
   return static_cast<long long>(done);
 }
 
-using Buffer = std::vector<std::byte>;
+/// A read buffer of EngineOptions::buffer_bytes, not zeroed (pread fills what is counted).
+using Buffer = std::unique_ptr<std::byte[]>;
 
 /// A block read into a buffer (or the reason it could not be).
 struct Filled {
   const Chunk* chunk = nullptr;
   std::uint64_t offset = 0;
-  std::unique_ptr<Buffer> buffer;
+  Buffer buffer;
   std::size_t size = 0;  ///< bytes read (fewer than asked if the file shrank)
   std::int32_t error_code = 0;
 };
 
 /// Reads one block into `buffer`.
-Filled read_block(const Chunk& chunk, const Block& block, std::unique_ptr<Buffer> buffer) {
+Filled read_block(const Chunk& chunk, const Block& block, Buffer buffer) {
   Filled filled{&chunk, block.offset, std::move(buffer), 0, 0};
   const int fd = ::open(chunk.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     filled.error_code = errno;
     return filled;
   }
-  const long long got = read_at(fd, filled.buffer->data(), static_cast<std::size_t>(block.length), block.offset);
+  const long long got = read_at(fd, filled.buffer.get(), static_cast<std::size_t>(block.length), block.offset);
   ::close(fd);
   if (got < 0) {
     filled.error_code = static_cast<std::int32_t>(-got);
@@ -80,14 +81,18 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
     }
   }
   const std::size_t threads = std::max<std::size_t>(1, options.threads);
-  // Buffers circulate: reader takes one, counter gives it back. The pool never blocks: an empty
-  // pool means more blocks are in flight than ever before, and a new buffer is made (the bounded
-  // channels cap how many can be in flight, so this stops after a few per thread).
-  hypar::ArrayQueue<std::unique_ptr<Buffer>> pool(4 * threads);
+  // Buffers circulate: a reader takes one, a counter gives it back. The pool never blocks: an
+  // empty pool means more blocks are in flight than ever before, and a new buffer is made. The
+  // pipeline bounds the blocks in flight (readers' batches, the queue into the count stage,
+  // counters' batches), and the pool is sized to hold them all, so no buffer is ever dropped and
+  // made again: memory stays at a few buffers per thread.
+  const std::size_t readers = std::max<std::size_t>(1, threads / 2);  // a page-cache copy is faster than a count
+  const std::size_t in_flight = 2 * (readers + threads) * std::min<std::size_t>(threads, 64) + threads + 2;
+  hypar::ArrayQueue<Buffer> pool(in_flight);
   hypar::ThreadLocal<std::vector<Piece>> counted;
   auto read = [&](const Block& block) {
-    std::unique_ptr<Buffer> buffer = pool.pop().value_or(nullptr);
-    if (!buffer) buffer = std::make_unique<Buffer>(buffer_bytes);
+    Buffer buffer = pool.pop().value_or(nullptr);
+    if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
     return read_block(chunks[block.chunk], block, std::move(buffer));
   };
   auto count = [&](Filled filled) {
@@ -96,14 +101,14 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
     piece.offset = filled.offset;
     piece.error_code = filled.error_code;
     if (filled.error_code == 0) {
-      piece.stats = hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer->data(), filled.size));
+      piece.stats = hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer.get(), filled.size));
     }
     counted.local().push_back(piece);
     (void)pool.push(std::move(filled.buffer));  // a full pool drops the buffer
     return filled.size;
   };
   hypar::Pipeline::from(std::span<const Block>(blocks))
-      .stage(read, {.workers = threads, .capacity = threads})
+      .stage(read, {.workers = readers, .capacity = threads})
       .stage(count, {.workers = threads, .capacity = threads})
       .for_each([&](std::size_t bytes) {
         if (progress) progress(bytes);
