@@ -388,4 +388,38 @@ TEST_P(SortTest, DescendingWithEqualRunsIsStable) {
   });
 }
 
+template <std::size_t N>
+void check_byte_array_keys(std::size_t n) {
+  struct Rec {
+    std::array<std::uint8_t, N> key;
+    std::uint32_t payload;
+    bool operator==(const Rec& o) const { return key == o.key && payload == o.payload; }
+  };
+  std::mt19937_64 rng(N);
+  std::vector<Rec> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (auto& b : v[i].key) b = static_cast<std::uint8_t>(rng() % 4 == 0 ? 0xFF : rng() % 3);  // many ties
+    v[i].payload = static_cast<std::uint32_t>(i);
+  }
+  const auto less = [](const Rec& a, const Rec& b) { return a.key < b.key; };
+  expect_like_stable_sort(v, [](auto& x) { hypar::par_sort_by_key(x, [](const Rec& r) { return r.key; }); }, less,
+                          "byte-array key by value");
+  expect_like_stable_sort(
+      v, [](auto& x) { hypar::par_sort_by_key(x, [](const Rec& r) -> const std::array<std::uint8_t, N>& { return r.key; }); },
+      less, "byte-array key by reference");
+}
+
+TEST_P(SortTest, ByteArrayKeys) {
+  on_pool([] {
+    for (std::size_t n : {std::size_t{0}, std::size_t{40}, std::size_t{30000}}) {
+      check_byte_array_keys<1>(n);
+      check_byte_array_keys<3>(n);
+      check_byte_array_keys<8>(n);
+      check_byte_array_keys<10>(n);
+      check_byte_array_keys<16>(n);
+      check_byte_array_keys<20>(n);
+    }
+  });
+}
+
 }  // namespace

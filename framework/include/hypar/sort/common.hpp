@@ -30,6 +30,7 @@
 #include <memory>
 #include <new>
 #include <ranges>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -80,6 +81,34 @@ inline constexpr bool is_byte_array_v<std::array<unsigned char, N>> = true;
 template <std::size_t N>
 inline constexpr bool is_byte_array_v<std::array<std::byte, N>> = true;
 
+/// Lexicographic `<` of two N-byte strings of unsigned bytes. Up to 16 bytes as two big-endian
+/// words (keys returned by value then stay in registers; memcmp on such temporaries costs a
+/// store-forwarding stall per comparison), else memcmp.
+template <std::size_t N>
+bool bytes_less(const unsigned char* a, const unsigned char* b) noexcept {
+  if constexpr (N <= 16 && std::endian::native == std::endian::little) {
+    constexpr std::size_t kHead = N < 8 ? N : 8;
+    std::uint64_t ha = 0;
+    std::uint64_t hb = 0;
+    std::memcpy(&ha, a, kHead);
+    std::memcpy(&hb, b, kHead);
+    ha = __builtin_bswap64(ha);
+    hb = __builtin_bswap64(hb);
+    if constexpr (N > 8) {
+      if (ha != hb) return ha < hb;
+      std::uint64_t ta = 0;
+      std::uint64_t tb = 0;
+      std::memcpy(&ta, a + 8, N - 8);
+      std::memcpy(&tb, b + 8, N - 8);
+      return __builtin_bswap64(ta) < __builtin_bswap64(tb);
+    } else {
+      return ha < hb;
+    }
+  } else {
+    return std::memcmp(a, b, N) < 0;
+  }
+}
+
 template <class KeyFn>
 struct LessByKey {
   KeyFn* key;
@@ -87,10 +116,10 @@ struct LessByKey {
   bool operator()(const A& a, const B& b) const {
     using K = std::remove_cvref_t<std::invoke_result_t<KeyFn&, const A&>>;
     if constexpr (is_byte_array_v<K>) {
-      // Lexicographic order of unsigned bytes is memcmp's order (one call instead of a loop).
       const auto& ka = std::invoke(*key, a);
       const auto& kb = std::invoke(*key, b);
-      return std::memcmp(ka.data(), kb.data(), ka.size()) < 0;
+      return bytes_less<std::tuple_size_v<K>>(reinterpret_cast<const unsigned char*>(ka.data()),
+                                              reinterpret_cast<const unsigned char*>(kb.data()));
     } else {
       return std::invoke(*key, a) < std::invoke(*key, b);
     }
