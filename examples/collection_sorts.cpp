@@ -4,12 +4,11 @@
 //     data.par_sort_by_key(|x| x.abs());        // by key
 // with hypar::par_sort, par_sort_by (a three-way comparator) and par_sort_by_key, each checked
 // against std::stable_sort. Exits non-zero on a mismatch.
-#include <hypar/sort.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <hypar/sort.hpp>
 #include <random>
 #include <vector>
 
@@ -19,11 +18,13 @@ std::vector<std::int32_t> generate_data(std::size_t n) {
   std::mt19937 rng(2024);
   std::uniform_int_distribution<std::int32_t> dist(-1'000'000, 1'000'000);
   std::vector<std::int32_t> v(n);
-  for (auto& x : v) x = dist(rng);
+  for (auto& x : v)
+    x = dist(rng);
   return v;
 }
 
-bool check(const char* what, const std::vector<std::int32_t>& got, const std::vector<std::int32_t>& want) {
+bool check(const char* what, const std::vector<std::int32_t>& got,
+           const std::vector<std::int32_t>& want) {
   const bool ok = got == want;
   std::printf("%-40s %s (first %d, last %d)\n", what, ok ? "matches std::stable_sort" : "MISMATCH",
               got.empty() ? 0 : got.front(), got.empty() ? 0 : got.back());
@@ -54,10 +55,12 @@ int main() {
   std::vector<std::int32_t> c = data;
   hypar::par_sort_by_key(c, [](std::int32_t x) { return std::abs(x); });
   want = data;
-  std::stable_sort(want.begin(), want.end(), [](std::int32_t x, std::int32_t y) { return std::abs(x) < std::abs(y); });
+  std::stable_sort(want.begin(), want.end(),
+                   [](std::int32_t x, std::int32_t y) { return std::abs(x) < std::abs(y); });
   ok &= check("par_sort_by_key(|x| x.abs())", c, want);
 
-  std::printf("sorted %zu items three ways on %zu threads\n", data.size(), hypar::current_num_threads());
+  std::printf("sorted %zu items three ways on %zu threads\n", data.size(),
+              hypar::current_num_threads());
   if (!ok) {
     std::fprintf(stderr, "MISMATCH\n");
     return 1;

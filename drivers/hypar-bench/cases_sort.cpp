@@ -4,10 +4,7 @@
 // count, or inside a ThreadPool when --threads asks for another count; the peers use the same
 // count. Every run is validated: sorted in the case's order and the same multiset (an
 // order-independent checksum) as the input.
-#include <hypar/hypar.hpp>
-#include <hypar/sort.hpp>
 #include <omp.h>
-#include <parallel/algorithm>
 #include <tbb/global_control.h>
 #include <tbb/parallel_sort.h>
 
@@ -17,7 +14,10 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <hypar/hypar.hpp>
+#include <hypar/sort.hpp>
 #include <memory>
+#include <parallel/algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -37,7 +37,8 @@ class SortRunner {
  public:
   explicit SortRunner(std::size_t threads) {
     if (threads != hypar::default_num_threads()) {
-      pool_ = std::make_shared<hypar::ThreadPool>(hypar::ThreadPoolBuilder().num_threads(threads).build());
+      pool_ = std::make_shared<hypar::ThreadPool>(
+          hypar::ThreadPoolBuilder().num_threads(threads).build());
     }
   }
   template <class F>
@@ -74,12 +75,16 @@ std::uint64_t checksum(const std::vector<T>& v) {
 }
 
 template <class T, class Less>
-std::string sorted_permutation(const std::vector<T>& v, std::uint64_t want, std::size_t n, Less less) {
-  if (v.size() != n) return "size changed";
+std::string sorted_permutation(const std::vector<T>& v, std::uint64_t want, std::size_t n,
+                               Less less) {
+  if (v.size() != n)
+    return "size changed";
   for (std::size_t i = 1; i < v.size(); ++i) {
-    if (less(v[i], v[i - 1])) return "not sorted at " + std::to_string(i);
+    if (less(v[i], v[i - 1]))
+      return "not sorted at " + std::to_string(i);
   }
-  if (checksum(v) != want) return "not a permutation of the input (checksum)";
+  if (checksum(v) != want)
+    return "not a permutation of the input (checksum)";
   return "";
 }
 
@@ -96,8 +101,10 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed) {
       return v;
     case Shape::kDistinct16: {
       T pool[16];
-      for (auto& p : pool) p = draw();
-      for (auto& x : v) x = pool[rng() % 16];
+      for (auto& p : pool)
+        p = draw();
+      for (auto& x : v)
+        x = pool[rng() % 16];
       return v;
     }
     case Shape::kZipf: {
@@ -105,7 +112,8 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed) {
       const double hn = std::log(1e6) + 0.5772;
       std::uniform_real_distribution<double> u(0, 1);
       std::vector<T> pool(1'000'000);
-      for (auto& p : pool) p = draw();
+      for (auto& p : pool)
+        p = draw();
       for (auto& x : v) {
         const double r = std::exp(u(rng) * hn - 0.5772);
         x = pool[std::min<std::size_t>(pool.size() - 1, static_cast<std::size_t>(r))];
@@ -115,12 +123,16 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed) {
     default:
       break;
   }
-  for (auto& x : v) x = draw();
-  if (shape == Shape::kSorted || shape == Shape::kAlmostSorted) std::sort(v.begin(), v.end());
-  if (shape == Shape::kReverse) std::sort(v.begin(), v.end(), std::greater<>());
+  for (auto& x : v)
+    x = draw();
+  if (shape == Shape::kSorted || shape == Shape::kAlmostSorted)
+    std::sort(v.begin(), v.end());
+  if (shape == Shape::kReverse)
+    std::sort(v.begin(), v.end(), std::greater<>());
   if (shape == Shape::kAlmostSorted) {
     const auto swaps = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
-    for (std::size_t i = 0; i < swaps; ++i) std::swap(v[rng() % n], v[rng() % n]);
+    for (std::size_t i = 0; i < swaps; ++i)
+      std::swap(v[rng() % n], v[rng() % n]);
   }
   return v;
 }
@@ -129,27 +141,40 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed) {
 template <class T, class Less>
 void add_peers(Case& c, std::shared_ptr<std::vector<T>> data, std::function<void()> prepare,
                std::function<std::string()> check, Less less, int nt, bool stable_peers) {
-  c.add("std::sort", prepare, [=] { std::sort(data->begin(), data->end(), less); }, check);
-  c.add("__gnu_parallel::sort", prepare, [=] {
-    omp_set_num_threads(nt);
-    __gnu_parallel::sort(data->begin(), data->end(), less);
-  }, check);
-  c.add("tbb::parallel_sort", prepare, [=] {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(nt));
-    tbb::parallel_sort(data->begin(), data->end(), less);
-  }, check);
+  c.add(
+      "std::sort", prepare, [=] { std::sort(data->begin(), data->end(), less); }, check);
+  c.add(
+      "__gnu_parallel::sort", prepare,
+      [=] {
+        omp_set_num_threads(nt);
+        __gnu_parallel::sort(data->begin(), data->end(), less);
+      },
+      check);
+  c.add(
+      "tbb::parallel_sort", prepare,
+      [=] {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(nt));
+        tbb::parallel_sort(data->begin(), data->end(), less);
+      },
+      check);
   if (stable_peers) {
-    c.add("std::stable_sort", prepare, [=] { std::stable_sort(data->begin(), data->end(), less); }, check);
-    c.add("__gnu_parallel::stable_sort", prepare, [=] {
-      omp_set_num_threads(nt);
-      __gnu_parallel::stable_sort(data->begin(), data->end(), less);
-    }, check);
+    c.add(
+        "std::stable_sort", prepare, [=] { std::stable_sort(data->begin(), data->end(), less); },
+        check);
+    c.add(
+        "__gnu_parallel::stable_sort", prepare,
+        [=] {
+          omp_set_num_threads(nt);
+          __gnu_parallel::stable_sort(data->begin(), data->end(), less);
+        },
+        check);
   }
 }
 
 template <class T>
-Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape shape, const std::string& what,
-                  int mode) {
+Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape shape,
+                  const std::string& what, int mode) {
   // mode 0: par_sort_unstable vs the unstable peers (target 5x tbb);
   // mode 1: par_sort_by with an opaque lambda vs all peers (target 2x each);
   // mode 2: par_sort (stable) vs all peers (target 2x each);
@@ -169,28 +194,36 @@ Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape sh
   c.work = static_cast<double>(n);
   c.work_unit = "items";
   if (mode == 0 || mode == 3) {
-    c.add("hypar par_sort_unstable", prepare, [=] { runner->run([&] { hypar::par_sort_unstable(*data); }); }, check);
+    c.add(
+        "hypar par_sort_unstable", prepare,
+        [=] { runner->run([&] { hypar::par_sort_unstable(*data); }); }, check);
   }
   if (mode == 1 || mode == 3) {
-    c.add("hypar par_sort_by (lambda)", prepare, [=] { runner->run([&] { hypar::par_sort_by(*data, opaque); }); },
-          check);
+    c.add(
+        "hypar par_sort_by (lambda)", prepare,
+        [=] { runner->run([&] { hypar::par_sort_by(*data, opaque); }); }, check);
   }
   if (mode == 2) {
-    c.add("hypar par_sort", prepare, [=] { runner->run([&] { hypar::par_sort(*data); }); }, check);
+    c.add(
+        "hypar par_sort", prepare, [=] { runner->run([&] { hypar::par_sort(*data); }); }, check);
   }
   add_peers(c, data, prepare, check, opaque, nt, mode != 0);
   if (mode == 0) {
-    c.target("hypar par_sort_unstable", "tbb::parallel_sort", 5.0, "at least 5x tbb::parallel_sort");
+    c.target("hypar par_sort_unstable", "tbb::parallel_sort", 5.0,
+             "at least 5x tbb::parallel_sort");
   } else {
     const double ratio = mode == 3 ? 1.0 : 2.0;
     const std::string text = mode == 3 ? "never slower than a peer" : "at least 2x the best peer";
     std::vector<std::string> subjects;
-    if (mode == 1 || mode == 3) subjects.push_back("hypar par_sort_by (lambda)");
-    if (mode == 2) subjects.push_back("hypar par_sort");
-    if (mode == 3) subjects.push_back("hypar par_sort_unstable");
+    if (mode == 1 || mode == 3)
+      subjects.push_back("hypar par_sort_by (lambda)");
+    if (mode == 2)
+      subjects.push_back("hypar par_sort");
+    if (mode == 3)
+      subjects.push_back("hypar par_sort_unstable");
     for (const auto& s : subjects) {
-      for (const char* peer : {"std::sort", "__gnu_parallel::sort", "tbb::parallel_sort", "std::stable_sort",
-                               "__gnu_parallel::stable_sort"}) {
+      for (const char* peer : {"std::sort", "__gnu_parallel::sort", "tbb::parallel_sort",
+                               "std::stable_sort", "__gnu_parallel::stable_sort"}) {
         c.target(s, peer, ratio, text);
       }
     }
@@ -200,13 +233,20 @@ Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape sh
 
 const char* shape_name(Shape s) {
   switch (s) {
-    case Shape::kUniform: return "uniform";
-    case Shape::kSorted: return "sorted";
-    case Shape::kReverse: return "reverse";
-    case Shape::kAllEqual: return "all-equal";
-    case Shape::kDistinct16: return "16-distinct";
-    case Shape::kZipf: return "zipf";
-    case Shape::kAlmostSorted: return "almost-sorted";
+    case Shape::kUniform:
+      return "uniform";
+    case Shape::kSorted:
+      return "sorted";
+    case Shape::kReverse:
+      return "reverse";
+    case Shape::kAllEqual:
+      return "all-equal";
+    case Shape::kDistinct16:
+      return "16-distinct";
+    case Shape::kZipf:
+      return "zipf";
+    case Shape::kAlmostSorted:
+      return "almost-sorted";
   }
   return "?";
 }
@@ -243,7 +283,8 @@ HYPAR_BENCH_CASE("sort", "par_sort_unstable/uint64/uniform") {
 }
 
 HYPAR_BENCH_CASE("sort", "par_sort_by/int32/uniform") {
-  return integer_case<std::int32_t>(opt, 50'000'000, Shape::kUniform, "uniform int32, opaque comparator", 1);
+  return integer_case<std::int32_t>(opt, 50'000'000, Shape::kUniform,
+                                    "uniform int32, opaque comparator", 1);
 }
 
 HYPAR_BENCH_CASE("sort", "par_sort/int32/uniform") {
@@ -259,21 +300,27 @@ HYPAR_BENCH_CASE("sort", "records100/10-byte-keys") {
     std::mt19937_64 rng(7);
     for (std::size_t i = 0; i < n; ++i) {
       auto& r = (*input)[i];
-      for (auto& b : r.key) b = static_cast<std::uint8_t>(rng());
+      for (auto& b : r.key)
+        b = static_cast<std::uint8_t>(rng());
       std::memset(r.payload.data(), 0, r.payload.size());
       std::memcpy(r.payload.data(), &i, sizeof(i));
     }
   }
   auto data = std::make_shared<std::vector<Record100>>();
   const std::uint64_t sum = record_checksum(*input);
-  const auto less = [](const Record100& a, const Record100& b) { return std::memcmp(a.key.data(), b.key.data(), 10) < 0; };
+  const auto less = [](const Record100& a, const Record100& b) {
+    return std::memcmp(a.key.data(), b.key.data(), 10) < 0;
+  };
   auto prepare = [=] { *data = *input; };
   auto check = [=]() -> std::string {
-    if (data->size() != n) return "size changed";
+    if (data->size() != n)
+      return "size changed";
     for (std::size_t i = 1; i < n; ++i) {
-      if (less((*data)[i], (*data)[i - 1])) return "not sorted at " + std::to_string(i);
+      if (less((*data)[i], (*data)[i - 1]))
+        return "not sorted at " + std::to_string(i);
     }
-    if (record_checksum(*data) != sum) return "not a permutation of the input (checksum)";
+    if (record_checksum(*data) != sum)
+      return "not a permutation of the input (checksum)";
     return "";
   };
   const int nt = static_cast<int>(threads);
@@ -281,23 +328,30 @@ HYPAR_BENCH_CASE("sort", "records100/10-byte-keys") {
   c.input = std::to_string(n) + " records of 100 bytes, 10-byte keys";
   c.work = static_cast<double>(n * sizeof(Record100));
   c.work_unit = "bytes";
-  c.add("hypar par_sort_by (memcmp)", prepare, [=] { runner->run([&] { hypar::par_sort_by(*data, less); }); }, check);
-  c.add("hypar par_sort_by_key (array key)", prepare,
-        [=] { runner->run([&] { hypar::par_sort_by_key(*data, [](const Record100& r) { return r.key; }); }); }, check);
+  c.add(
+      "hypar par_sort_by (memcmp)", prepare,
+      [=] { runner->run([&] { hypar::par_sort_by(*data, less); }); }, check);
+  c.add(
+      "hypar par_sort_by_key (array key)", prepare,
+      [=] {
+        runner->run(
+            [&] { hypar::par_sort_by_key(*data, [](const Record100& r) { return r.key; }); });
+      },
+      check);
   add_peers(c, data, prepare, check, less, nt, true);
   for (const char* subject : {"hypar par_sort_by (memcmp)", "hypar par_sort_by_key (array key)"}) {
-    for (const char* peer : {"std::sort", "__gnu_parallel::sort", "tbb::parallel_sort", "std::stable_sort",
-                             "__gnu_parallel::stable_sort"}) {
+    for (const char* peer : {"std::sort", "__gnu_parallel::sort", "tbb::parallel_sort",
+                             "std::stable_sort", "__gnu_parallel::stable_sort"}) {
       c.target(subject, peer, 2.0, "at least 2x the best peer");
     }
   }
   return c;
 }
 
-#define HYPAR_SORT_SHAPE_CASE(shape, label)                                                \
-  HYPAR_BENCH_CASE("sort", "shape/int32/" label) {                                         \
-    return integer_case<std::int32_t>(opt, 10'000'000, shape,                              \
-                                      std::string(shape_name(shape)) + " int32", 3);       \
+#define HYPAR_SORT_SHAPE_CASE(shape, label)                                          \
+  HYPAR_BENCH_CASE("sort", "shape/int32/" label) {                                   \
+    return integer_case<std::int32_t>(opt, 10'000'000, shape,                        \
+                                      std::string(shape_name(shape)) + " int32", 3); \
   }
 
 HYPAR_SORT_SHAPE_CASE(Shape::kUniform, "uniform")

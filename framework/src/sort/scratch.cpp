@@ -6,11 +6,10 @@
 // handed to the next sort that fits in it: the kernel zeroes every freshly mapped page, which for
 // a 400 MB scratch array costs about as much as one radix pass. The kept block is returned to the
 // system by sort_scratch_trim() or at exit. Smaller blocks come from operator new.
-#include <hypar/sort/common.hpp>
-
 #include <sys/mman.h>
 
 #include <cstddef>
+#include <hypar/sort/common.hpp>
 #include <mutex>
 #include <new>
 
@@ -21,14 +20,17 @@ namespace {
 constexpr std::size_t kMapThreshold = std::size_t{4} << 20;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+std::size_t mapped_size(std::size_t bytes) {
+  return (bytes + kHugePage - 1) / kHugePage * kHugePage;
+}
 
 struct Cache {
   std::mutex mutex;
   void* block = nullptr;
   std::size_t size = 0;
   ~Cache() {
-    if (block != nullptr) ::munmap(block, size);
+    if (block != nullptr)
+      ::munmap(block, size);
   }
 };
 
@@ -40,7 +42,8 @@ Cache& cache() {
 }  // namespace
 
 void* sort_scratch_allocate(std::size_t bytes) {
-  if (bytes < kMapThreshold) return ::operator new(bytes, std::align_val_t{64});
+  if (bytes < kMapThreshold)
+    return ::operator new (bytes, std::align_val_t{64});
   const std::size_t size = mapped_size(bytes);
   {
     Cache& c = cache();
@@ -53,7 +56,8 @@ void* sort_scratch_allocate(std::size_t bytes) {
     }
   }
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
+  if (p == MAP_FAILED)
+    throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
   ::madvise(p, size, MADV_HUGEPAGE);
 #endif
@@ -61,9 +65,10 @@ void* sort_scratch_allocate(std::size_t bytes) {
 }
 
 void sort_scratch_deallocate(void* p, std::size_t bytes) noexcept {
-  if (p == nullptr) return;
+  if (p == nullptr)
+    return;
   if (bytes < kMapThreshold) {
-    ::operator delete(p, std::align_val_t{64});
+    ::operator delete (p, std::align_val_t{64});
     return;
   }
   std::size_t size = mapped_size(bytes);
@@ -75,7 +80,8 @@ void sort_scratch_deallocate(void* p, std::size_t bytes) noexcept {
       std::swap(size, c.size);
     }
   }
-  if (p != nullptr) ::munmap(p, size);
+  if (p != nullptr)
+    ::munmap(p, size);
 }
 
 void sort_scratch_trim() noexcept {
@@ -87,7 +93,8 @@ void sort_scratch_trim() noexcept {
     std::swap(p, c.block);
     std::swap(size, c.size);
   }
-  if (p != nullptr) ::munmap(p, size);
+  if (p != nullptr)
+    ::munmap(p, size);
 }
 
 }  // namespace hypar::detail

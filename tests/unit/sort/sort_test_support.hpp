@@ -24,18 +24,25 @@ inline constexpr bool kSanitized = false;
 
 /// Input shapes of BENCHMARKS.md.
 enum class Shape { kUniform, kSorted, kReverse, kAllEqual, kDistinct16, kZipf, kAlmostSorted };
-inline const std::vector<Shape> kShapes = {Shape::kUniform,    Shape::kSorted, Shape::kReverse,
-                                           Shape::kAllEqual,   Shape::kDistinct16, Shape::kZipf,
+inline const std::vector<Shape> kShapes = {Shape::kUniform,     Shape::kSorted,     Shape::kReverse,
+                                           Shape::kAllEqual,    Shape::kDistinct16, Shape::kZipf,
                                            Shape::kAlmostSorted};
 inline const char* shape_name(Shape s) {
   switch (s) {
-    case Shape::kUniform: return "uniform";
-    case Shape::kSorted: return "sorted";
-    case Shape::kReverse: return "reverse";
-    case Shape::kAllEqual: return "all-equal";
-    case Shape::kDistinct16: return "16-distinct";
-    case Shape::kZipf: return "zipf";
-    case Shape::kAlmostSorted: return "almost-sorted";
+    case Shape::kUniform:
+      return "uniform";
+    case Shape::kSorted:
+      return "sorted";
+    case Shape::kReverse:
+      return "reverse";
+    case Shape::kAllEqual:
+      return "all-equal";
+    case Shape::kDistinct16:
+      return "16-distinct";
+    case Shape::kZipf:
+      return "zipf";
+    case Shape::kAlmostSorted:
+      return "almost-sorted";
   }
   return "?";
 }
@@ -49,29 +56,36 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed, Draw d
   switch (shape) {
     case Shape::kAllEqual: {
       const T x = draw(rng);
-      for (std::size_t i = 0; i < n; ++i) v.push_back(x);
+      for (std::size_t i = 0; i < n; ++i)
+        v.push_back(x);
       return v;
     }
     case Shape::kDistinct16: {
       std::vector<T> pool;
-      for (int i = 0; i < 16; ++i) pool.push_back(draw(rng));
-      for (std::size_t i = 0; i < n; ++i) v.push_back(pool[rng() % 16]);
+      for (int i = 0; i < 16; ++i)
+        pool.push_back(draw(rng));
+      for (std::size_t i = 0; i < n; ++i)
+        v.push_back(pool[rng() % 16]);
       return v;
     }
     case Shape::kZipf: {
       // Value rank r with probability ~ 1/r over 1000 distinct values.
       std::vector<T> pool;
-      for (int i = 0; i < 1000; ++i) pool.push_back(draw(rng));
+      for (int i = 0; i < 1000; ++i)
+        pool.push_back(draw(rng));
       std::vector<double> w(1000);
-      for (int i = 0; i < 1000; ++i) w[static_cast<std::size_t>(i)] = 1.0 / (i + 1);
+      for (int i = 0; i < 1000; ++i)
+        w[static_cast<std::size_t>(i)] = 1.0 / (i + 1);
       std::discrete_distribution<int> d(w.begin(), w.end());
-      for (std::size_t i = 0; i < n; ++i) v.push_back(pool[static_cast<std::size_t>(d(rng))]);
+      for (std::size_t i = 0; i < n; ++i)
+        v.push_back(pool[static_cast<std::size_t>(d(rng))]);
       return v;
     }
     default:
       break;
   }
-  for (std::size_t i = 0; i < n; ++i) v.push_back(draw(rng));
+  for (std::size_t i = 0; i < n; ++i)
+    v.push_back(draw(rng));
   if (shape == Shape::kSorted || shape == Shape::kAlmostSorted) {
     std::stable_sort(v.begin(), v.end(), [](const T& a, const T& b) { return a < b; });
   }
@@ -80,7 +94,8 @@ std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed, Draw d
   }
   if (shape == Shape::kAlmostSorted && n > 1) {
     const auto swaps = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
-    for (std::size_t i = 0; i < swaps; ++i) std::swap(v[rng() % n], v[rng() % n]);
+    for (std::size_t i = 0; i < swaps; ++i)
+      std::swap(v[rng() % n], v[rng() % n]);
   }
   return v;
 }
@@ -92,15 +107,18 @@ std::vector<T> random_of(std::size_t n, Shape shape, std::uint64_t seed) {
       std::uniform_real_distribution<T> d(-1000, 1000);
       const T x = d(r);
       const auto pick = r() % 16;
-      if (pick == 0) return T(-0.0);
-      if (pick == 1) return T(0.0);
+      if (pick == 0)
+        return T(-0.0);
+      if (pick == 1)
+        return T(0.0);
       return x;
     });
   } else if constexpr (std::is_same_v<T, std::string>) {
     return make_input<T>(n, shape, seed, [](std::mt19937_64& r) {
       std::string s;
       const std::size_t len = r() % 12;
-      for (std::size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + r() % 4));
+      for (std::size_t i = 0; i < len; ++i)
+        s.push_back(static_cast<char>('a' + r() % 4));
       return s;
     });
   } else {
@@ -111,7 +129,8 @@ std::vector<T> random_of(std::size_t n, Shape shape, std::uint64_t seed) {
 /// Bitwise equality for trivially copyable element types (tells -0.0 from 0.0), == otherwise.
 template <class T>
 bool same(const std::vector<T>& a, const std::vector<T>& b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size())
+    return false;
   if constexpr (std::is_trivially_copyable_v<T>) {
     return a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
   } else {
@@ -124,9 +143,11 @@ template <class T>
 std::size_t first_difference(const std::vector<T>& a, const std::vector<T>& b) {
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     if constexpr (std::is_trivially_copyable_v<T>) {
-      if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0) return i;
+      if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0)
+        return i;
     } else {
-      if (!(a[i] == b[i])) return i;
+      if (!(a[i] == b[i]))
+        return i;
     }
   }
   return std::min(a.size(), b.size());
@@ -142,14 +163,15 @@ struct Record {
 inline std::vector<Record> records(std::size_t n, Shape shape, std::uint64_t seed) {
   auto keys = random_of<std::int32_t>(n, shape, seed);
   std::vector<Record> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = Record{keys[i] % 1000, static_cast<std::uint32_t>(i)};
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = Record{keys[i] % 1000, static_cast<std::uint32_t>(i)};
   return v;
 }
 
 /// The sizes every sort is checked at: 0, 1, 2, odd, around every internal threshold (insertion
 /// sort 16/32, parallel 16384, stripes 4096, LSD bucket 32768/65536 elements), larger.
-inline const std::vector<std::size_t> kSizes = {0,    1,    2,    3,     15,    16,    17,    31,
-                                                32,   33,   64,   65,    257,   1000,  4095,  4097,
-                                                16383, 16384, 16385, 32769, 65535, 65537, 100003};
+inline const std::vector<std::size_t> kSizes = {
+    0,   1,    2,    3,    15,    16,    17,    31,    32,    33,    64,    65,
+    257, 1000, 4095, 4097, 16383, 16384, 16385, 32769, 65535, 65537, 100003};
 
 }  // namespace sort_test

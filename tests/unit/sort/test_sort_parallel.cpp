@@ -2,14 +2,13 @@
 // ThreadSanitizer): exceptions from comparators and key functions at random calls, the pool
 // staying usable afterwards, the cached key computed exactly once per element, and sorts nested
 // inside other parallel operations. 1 to 4 threads.
-#include <hypar/par.hpp>
-#include <hypar/sort.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <hypar/par.hpp>
+#include <hypar/sort.hpp>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -58,7 +57,8 @@ TEST_P(SortParallelTest, ComparatorExceptionPropagatesAndNoElementIsLost) {
       const std::uint64_t limit = rng() % (kN * (round % 4 + 1) * 4);
       std::atomic<std::uint64_t> calls{0};
       auto cmp = [&](std::int64_t a, std::int64_t b) {
-        if (calls.fetch_add(1, std::memory_order_relaxed) == limit) throw Boom();
+        if (calls.fetch_add(1, std::memory_order_relaxed) == limit)
+          throw Boom();
         return a < b;
       };
       auto v = input;
@@ -90,7 +90,8 @@ TEST_P(SortParallelTest, StringComparatorExceptionKeepsEveryElement) {
       auto v = input;
       EXPECT_THROW(hypar::par_sort_by(v,
                                       [&](const std::string& a, const std::string& b) {
-                                        if (calls.fetch_add(1, std::memory_order_relaxed) == limit) throw Boom();
+                                        if (calls.fetch_add(1, std::memory_order_relaxed) == limit)
+                                          throw Boom();
                                         return a < b;
                                       }),
                    Boom);
@@ -102,14 +103,18 @@ TEST_P(SortParallelTest, StringComparatorExceptionKeepsEveryElement) {
 TEST_P(SortParallelTest, KeyExceptionOnRadixPathKeepsEveryElement) {
   on_pool([] {
     const auto input = records(kN, Shape::kUniform, 6);
-    const auto full = [](const Record& a, const Record& b) { return std::pair(a.key, a.payload) < std::pair(b.key, b.payload); };
-    for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{kN + 17}, std::uint64_t{kN * 2 + 5}, std::uint64_t{kN * 3 + 1}}) {
+    const auto full = [](const Record& a, const Record& b) {
+      return std::pair(a.key, a.payload) < std::pair(b.key, b.payload);
+    };
+    for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{kN + 17}, std::uint64_t{kN * 2 + 5},
+                                std::uint64_t{kN * 3 + 1}}) {
       SCOPED_TRACE(limit);
       std::atomic<std::uint64_t> calls{0};
       auto v = input;
       try {
         hypar::par_sort_by_key(v, [&](const Record& r) {
-          if (calls.fetch_add(1, std::memory_order_relaxed) == limit) throw Boom();
+          if (calls.fetch_add(1, std::memory_order_relaxed) == limit)
+            throw Boom();
           return r.key;
         });
       } catch (const Boom&) {
@@ -132,8 +137,9 @@ TEST_P(SortParallelTest, CachedKeyComputedOncePerElement) {
       });
       EXPECT_EQ(calls.load(), n);
       auto want = input;
-      std::stable_sort(want.begin(), want.end(),
-                       [](const Record& a, const Record& b) { return std::to_string(a.key) < std::to_string(b.key); });
+      std::stable_sort(want.begin(), want.end(), [](const Record& a, const Record& b) {
+        return std::to_string(a.key) < std::to_string(b.key);
+      });
       EXPECT_EQ(v, want);
       calls = 0;
       auto w = input;
@@ -143,7 +149,8 @@ TEST_P(SortParallelTest, CachedKeyComputedOncePerElement) {
       });
       EXPECT_EQ(calls.load(), n);
       want = input;
-      std::stable_sort(want.begin(), want.end(), [](const Record& a, const Record& b) { return a.key > b.key; });
+      std::stable_sort(want.begin(), want.end(),
+                       [](const Record& a, const Record& b) { return a.key > b.key; });
       EXPECT_EQ(w, want);
     }
   });
@@ -156,7 +163,8 @@ TEST_P(SortParallelTest, CachedKeyExceptionPropagates) {
     auto v = input;
     EXPECT_THROW(hypar::par_sort_by_cached_key(v,
                                                [&](const Record& r) {
-                                                 if (calls.fetch_add(1) == kN / 3) throw Boom();
+                                                 if (calls.fetch_add(1) == kN / 3)
+                                                   throw Boom();
                                                  return r.key;
                                                }),
                  Boom);
@@ -170,16 +178,21 @@ TEST_P(SortParallelTest, NestedInsideParallelForEach) {
     std::vector<std::vector<std::int32_t>> ints(kInner);
     std::vector<std::vector<std::string>> strings(kInner);
     for (int i = 0; i < kInner; ++i) {
-      ints[static_cast<std::size_t>(i)] = random_of<std::int32_t>(kN / 2, Shape::kUniform, static_cast<std::uint64_t>(i));
-      strings[static_cast<std::size_t>(i)] = random_of<std::string>(kN / 8, Shape::kZipf, static_cast<std::uint64_t>(i));
+      ints[static_cast<std::size_t>(i)] =
+          random_of<std::int32_t>(kN / 2, Shape::kUniform, static_cast<std::uint64_t>(i));
+      strings[static_cast<std::size_t>(i)] =
+          random_of<std::string>(kN / 8, Shape::kZipf, static_cast<std::uint64_t>(i));
     }
     auto want_ints = ints;
     auto want_strings = strings;
-    for (auto& v : want_ints) std::sort(v.begin(), v.end());
-    for (auto& v : want_strings) std::stable_sort(v.begin(), v.end());
+    for (auto& v : want_ints)
+      std::sort(v.begin(), v.end());
+    for (auto& v : want_strings)
+      std::stable_sort(v.begin(), v.end());
     hypar::par_range(0, kInner).for_each([&](int i) {
       hypar::par_sort_unstable(ints[static_cast<std::size_t>(i)]);
-      hypar::par_sort_by(strings[static_cast<std::size_t>(i)], [](const std::string& a, const std::string& b) { return a <=> b; });
+      hypar::par_sort_by(strings[static_cast<std::size_t>(i)],
+                         [](const std::string& a, const std::string& b) { return a <=> b; });
     });
     EXPECT_EQ(ints, want_ints);
     EXPECT_EQ(strings, want_strings);
@@ -201,7 +214,8 @@ TEST_P(SortParallelTest, ParallelPathsMatchReferenceOnEveryShape) {
       EXPECT_EQ(y, want);
       const auto r = records(kN, shape, 78);
       auto rw = r;
-      std::stable_sort(rw.begin(), rw.end(), [](const Record& p, const Record& q) { return p.key < q.key; });
+      std::stable_sort(rw.begin(), rw.end(),
+                       [](const Record& p, const Record& q) { return p.key < q.key; });
       auto rx = r;
       hypar::par_sort_by(rx, [](const Record& p, const Record& q) { return p.key < q.key; });
       EXPECT_EQ(rx, rw);

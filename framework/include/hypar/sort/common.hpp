@@ -11,9 +11,6 @@
 // move assignment, so with a non-throwing move no element is lost and none is duplicated: after an
 // exception the range holds a permutation of its input (in unspecified order).
 
-#include <hypar/core/pool.hpp>
-#include <hypar/core/scope.hpp>
-
 #include <omp.h>
 
 #include <algorithm>
@@ -26,6 +23,8 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <hypar/core/pool.hpp>
+#include <hypar/core/scope.hpp>
 #include <limits>
 #include <memory>
 #include <new>
@@ -52,9 +51,9 @@ namespace sorting {
 // Comparators
 
 template <class R>
-inline constexpr bool is_ordering_v = std::is_same_v<R, std::strong_ordering> ||
-                                      std::is_same_v<R, std::weak_ordering> ||
-                                      std::is_same_v<R, std::partial_ordering>;
+inline constexpr bool is_ordering_v =
+    std::is_same_v<R, std::strong_ordering> || std::is_same_v<R, std::weak_ordering> ||
+    std::is_same_v<R, std::partial_ordering>;
 
 /// A "less" predicate made from a user comparator that returns bool (a strict weak order) or a
 /// std::*_ordering (three-way: less means `cmp(a, b) < 0`). Holds the comparator by pointer, so
@@ -95,7 +94,8 @@ bool bytes_less(const unsigned char* a, const unsigned char* b) noexcept {
     ha = __builtin_bswap64(ha);
     hb = __builtin_bswap64(hb);
     if constexpr (N > 8) {
-      if (ha != hb) return ha < hb;
+      if (ha != hb)
+        return ha < hb;
       std::uint64_t ta = 0;
       std::uint64_t tb = 0;
       std::memcpy(&ta, a + 8, N - 8);
@@ -140,8 +140,8 @@ struct PlainLess {
 /// Arithmetic types sorted by radix: integers, bool, and IEEE float/double (not long double).
 template <class K>
 inline constexpr bool is_radix_key_v =
-    std::is_integral_v<K> || ((std::is_same_v<K, float> || std::is_same_v<K, double>) &&
-                              std::numeric_limits<K>::is_iec559);
+    std::is_integral_v<K> ||
+    ((std::is_same_v<K, float> || std::is_same_v<K, double>)&&std::numeric_limits<K>::is_iec559);
 
 template <std::size_t N>
 struct UintOfSize;
@@ -181,9 +181,11 @@ constexpr radix_uint_t<K> to_radix_key(K k) noexcept {
   } else if constexpr (std::is_integral_v<K>) {
     return static_cast<U>(static_cast<U>(k) ^ kSign);
   } else {
-    if (k == K(0)) k = K(0);
+    if (k == K(0))
+      k = K(0);
     const U u = std::bit_cast<U>(k);
-    const U mask = static_cast<U>(static_cast<U>(U{0} - static_cast<U>(u >> (sizeof(U) * 8 - 1))) | kSign);
+    const U mask =
+        static_cast<U>(static_cast<U>(U{0} - static_cast<U>(u >> (sizeof(U) * 8 - 1))) | kSign);
     return static_cast<U>(u ^ mask);
   }
 }
@@ -213,8 +215,8 @@ inline std::size_t stripe_count(std::size_t n, std::size_t threads) {
 }
 
 /// The half-open bounds of stripe i of s over [lo, hi).
-inline std::pair<std::size_t, std::size_t> stripe_bounds(std::size_t lo, std::size_t hi, std::size_t i,
-                                                         std::size_t s) {
+inline std::pair<std::size_t, std::size_t> stripe_bounds(std::size_t lo, std::size_t hi,
+                                                         std::size_t i, std::size_t s) {
   const std::size_t n = hi - lo;
   return {lo + n * i / s, lo + n * (i + 1) / s};
 }
@@ -224,11 +226,13 @@ inline std::pair<std::size_t, std::size_t> stripe_bounds(std::size_t lo, std::si
 template <class F>
 void for_stripes(std::size_t count, F&& f) {
   if (count <= 1 || !omp_in_parallel()) {
-    for (std::size_t i = 0; i < count; ++i) f(i);
+    for (std::size_t i = 0; i < count; ++i)
+      f(i);
     return;
   }
   hypar::scope([&](hypar::Scope& s) {
-    for (std::size_t i = 1; i < count; ++i) s.spawn([&f, i](hypar::Scope&) { f(i); });
+    for (std::size_t i = 1; i < count; ++i)
+      s.spawn([&f, i](hypar::Scope&) { f(i); });
     f(0);
   });
 }
@@ -250,7 +254,8 @@ template <class T>
 class ScratchArray {
  public:
   explicit ScratchArray(std::size_t n)
-      : n_(n), data_(static_cast<T*>(sort_scratch_allocate(std::max<std::size_t>(1, n) * sizeof(T)))) {}
+      : n_(n),
+        data_(static_cast<T*>(sort_scratch_allocate(std::max<std::size_t>(1, n) * sizeof(T)))) {}
   ~ScratchArray() { sort_scratch_deallocate(data_, std::max<std::size_t>(1, n_) * sizeof(T)); }
   ScratchArray(const ScratchArray&) = delete;
   ScratchArray& operator=(const ScratchArray&) = delete;
@@ -264,18 +269,22 @@ class ScratchArray {
 /// Moves [lo, hi) of `from` onto the same positions of `to` (both live arrays).
 template <class T>
 void move_range(T* from, T* to, std::size_t lo, std::size_t hi) noexcept {
-  if (from == to || lo >= hi) return;
+  if (from == to || lo >= hi)
+    return;
   if constexpr (std::is_trivially_copyable_v<T>) {
-    std::memcpy(static_cast<void*>(to + lo), static_cast<const void*>(from + lo), (hi - lo) * sizeof(T));
+    std::memcpy(static_cast<void*>(to + lo), static_cast<const void*>(from + lo),
+                (hi - lo) * sizeof(T));
   } else {
-    for (std::size_t i = lo; i < hi; ++i) to[i] = std::move(from[i]);
+    for (std::size_t i = lo; i < hi; ++i)
+      to[i] = std::move(from[i]);
   }
 }
 
 /// move_range in parallel stripes (inside a team).
 template <class T>
 void par_move_range(T* from, T* to, std::size_t lo, std::size_t hi, std::size_t threads) noexcept {
-  if (from == to || lo >= hi) return;
+  if (from == to || lo >= hi)
+    return;
   const std::size_t s = threads > 1 ? stripe_count(hi - lo, threads) : 1;
   for_stripes(s, [&](std::size_t i) {
     const auto [a, b] = stripe_bounds(lo, hi, i, s);
@@ -288,7 +297,8 @@ void par_move_range(T* from, T* to, std::size_t lo, std::size_t hi, std::size_t 
 template <class T, class Less>
 void insertion_sort(T* a, std::size_t n, Less& less) {
   for (std::size_t i = 1; i < n; ++i) {
-    if (!less(a[i], a[i - 1])) continue;
+    if (!less(a[i], a[i - 1]))
+      continue;
     T x = std::move(a[i]);
     std::size_t j = i;
     try {
@@ -313,7 +323,8 @@ enum class Presorted { kNo, kAscending, kDescending };
 /// few hundred comparisons per stripe. An exception from `less` is recorded in `box`.
 template <class T, class Less>
 Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads, Cancellation& box) {
-  if (n < 2) return Presorted::kAscending;
+  if (n < 2)
+    return Presorted::kAscending;
   const std::size_t s = threads > 1 && n >= kParallelMin ? stripe_count(n, threads) : 1;
   std::atomic<bool> not_asc{false};
   std::atomic<bool> not_desc{false};
@@ -323,15 +334,19 @@ Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads, 
     for (std::size_t i = lo; i < hi;) {
       const std::size_t e = std::min(hi, i + kBlock);
       bool bad = false;
-      for (; i < e; ++i) bad |= bad_pair(i);
-      if (bad) return false;
-      if (failed.load(std::memory_order_relaxed)) return false;
+      for (; i < e; ++i)
+        bad |= bad_pair(i);
+      if (bad)
+        return false;
+      if (failed.load(std::memory_order_relaxed))
+        return false;
     }
     return true;
   };
   for_stripes(s, [&](std::size_t k) {
     auto [lo, hi] = stripe_bounds(0, n, k, s);
-    if (lo == 0) lo = 1;
+    if (lo == 0)
+      lo = 1;
     try {
       if (!scan(lo, hi, not_asc, [&](std::size_t i) { return less(a[i], a[i - 1]); })) {
         not_asc.store(true, std::memory_order_relaxed);
@@ -345,8 +360,10 @@ Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads, 
       not_desc.store(true, std::memory_order_relaxed);
     }
   });
-  if (!not_asc.load()) return Presorted::kAscending;
-  if (!not_desc.load()) return Presorted::kDescending;
+  if (!not_asc.load())
+    return Presorted::kAscending;
+  if (!not_desc.load())
+    return Presorted::kDescending;
   return Presorted::kNo;
 }
 
@@ -357,28 +374,34 @@ void par_reverse(T* a, std::size_t n, std::size_t threads) {
   const std::size_t s = threads > 1 && n >= kParallelMin ? stripe_count(half, threads) : 1;
   for_stripes(s, [&](std::size_t k) {
     const auto [lo, hi] = stripe_bounds(0, half, k, s);
-    for (std::size_t i = lo; i < hi; ++i) std::swap(a[i], a[n - 1 - i]);
+    for (std::size_t i = lo; i < hi; ++i)
+      std::swap(a[i], a[n - 1 - i]);
   });
 }
 
 /// Sorts a non-increasing a[0, n): reverses it, and for a stable sort reverses every run of equal
 /// elements back, which restores their input order. Runs belong to the stripe they start in.
 template <class T, class Less>
-void reverse_descending(T* a, std::size_t n, Less& less, bool stable, std::size_t threads, Cancellation& box) {
+void reverse_descending(T* a, std::size_t n, Less& less, bool stable, std::size_t threads,
+                        Cancellation& box) {
   par_reverse(a, n, threads);
-  if (!stable) return;
+  if (!stable)
+    return;
   const std::size_t s = threads > 1 && n >= kParallelMin ? stripe_count(n, threads) : 1;
   for_stripes(s, [&](std::size_t k) {
     const auto [lo, hi] = stripe_bounds(0, n, k, s);
     try {
       std::size_t i = lo;
       if (i > 0) {  // skip the run that started in the previous stripe
-        while (i < n && !less(a[i - 1], a[i])) ++i;
+        while (i < n && !less(a[i - 1], a[i]))
+          ++i;
       }
       while (i < hi) {
         std::size_t j = i + 1;
-        while (j < n && !less(a[j - 1], a[j])) ++j;
-        if (j - i > 1) std::reverse(a + i, a + j);
+        while (j < n && !less(a[j - 1], a[j]))
+          ++j;
+        if (j - i > 1)
+          std::reverse(a + i, a + j);
         i = j;
       }
     } catch (...) {
@@ -408,12 +431,14 @@ namespace hypar::detail::sorting {
 /// descent (in a random input about half of them are).
 template <class T, class Less>
 bool looks_nearly_sorted(const T* a, std::size_t n, Less& less) {
-  if (n < (std::size_t{1} << 16)) return false;
+  if (n < (std::size_t{1} << 16))
+    return false;
   constexpr std::size_t kProbes = 1024;
   std::size_t descents = 0;
   for (std::size_t p = 0; p < kProbes; ++p) {
     const std::size_t i = 1 + (n - 2) * p / kProbes;
-    if (less(a[i], a[i - 1]) && ++descents > kProbes / 64) return false;
+    if (less(a[i], a[i - 1]) && ++descents > kProbes / 64)
+      return false;
   }
   return true;
 }
@@ -441,7 +466,8 @@ bool nearly_sorted_merge(T* a, std::size_t n, Less& less, std::size_t threads) {
     }
     // A descent. If the sequence goes on at or above the last kept element within two steps,
     // a[i] is out of place; else the kept elements above a[i] are.
-    const bool i_out = (i + 1 < n && !less(a[i + 1], a[top])) || (i + 2 < n && !less(a[i + 2], a[top]));
+    const bool i_out =
+        (i + 1 < n && !less(a[i + 1], a[top])) || (i + 2 < n && !less(a[i + 2], a[top]));
     if (i_out) {
       out[i] = true;
       aside.push_back(i);
@@ -451,7 +477,8 @@ bool nearly_sorted_merge(T* a, std::size_t n, Less& less, std::size_t threads) {
       for (int pops = 0; pops < 2 && top != kNone && less(a[i], a[top]); ++pops) {
         out[top] = true;
         aside.push_back(top);
-        if (aside.size() > limit) return false;
+        if (aside.size() > limit)
+          return false;
         std::size_t j = top;
         top = kNone;
         while (j > 0) {
@@ -469,24 +496,29 @@ bool nearly_sorted_merge(T* a, std::size_t n, Less& less, std::size_t threads) {
         top = i;
       }
     }
-    if (aside.size() > limit) return false;
+    if (aside.size() > limit)
+      return false;
   }
   std::sort(aside.begin(), aside.end());
   std::vector<std::size_t> order(aside);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return less(a[x], a[y]); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return less(a[x], a[y]); });
   ScratchArray<T> tmp(n);
   T* t = tmp.get();
   std::size_t o = 0;
   std::size_t w = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (out[i]) continue;
+    if (out[i])
+      continue;
     // Emit every set-aside element that goes before a[i]: smaller, or equal and earlier.
-    while (o < order.size() && (less(a[order[o]], a[i]) || (order[o] < i && !less(a[i], a[order[o]])))) {
+    while (o < order.size() &&
+           (less(a[order[o]], a[i]) || (order[o] < i && !less(a[i], a[order[o]])))) {
       t[w++] = a[order[o++]];
     }
     t[w++] = a[i];
   }
-  while (o < order.size()) t[w++] = a[order[o++]];
+  while (o < order.size())
+    t[w++] = a[order[o++]];
   par_move_range(t, a, 0, n, threads);
   return true;
 }

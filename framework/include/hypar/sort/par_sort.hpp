@@ -4,12 +4,11 @@
 // other ordering the parallel sample sort. Both are stable, so the `_unstable` variants share
 // them (they are allowed, not required, to reorder equal elements). See docs/sorting.md.
 
+#include <cstddef>
+#include <functional>
 #include <hypar/sort/common.hpp>
 #include <hypar/sort/radix_sort.hpp>
 #include <hypar/sort/sample_sort.hpp>
-
-#include <cstddef>
-#include <functional>
 #include <memory>
 #include <ranges>
 #include <type_traits>
@@ -21,8 +20,7 @@ namespace detail::sorting {
 
 /// A range the sorts accept: contiguous, sized, with assignable (non-const) elements.
 template <class R>
-concept SortableRange =
-    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+concept SortableRange = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     std::is_lvalue_reference_v<std::ranges::range_reference_t<R>> &&
     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
 
@@ -32,7 +30,8 @@ using range_value_t = std::remove_cvref_t<std::ranges::range_reference_t<R>>;
 template <class T>
 void sort_default(T* a, std::size_t n, bool stable) {
   if constexpr (is_radix_key_v<T>) {
-    radix_sort(a, n, [](const T& x) { return to_radix_key(x); }, stable);
+    radix_sort(
+        a, n, [](const T& x) { return to_radix_key(x); }, stable);
   } else {
     sample_sort(a, n, PlainLess{}, stable);
   }
@@ -42,9 +41,11 @@ template <class T, class Cmp>
 void sort_by(T* a, std::size_t n, Cmp& cmp, bool stable) {
   using C = std::remove_cvref_t<Cmp>;
   if constexpr (is_radix_key_v<T> && is_std_less_v<C, T>) {
-    radix_sort(a, n, [](const T& x) { return to_radix_key(x); }, stable);
+    radix_sort(
+        a, n, [](const T& x) { return to_radix_key(x); }, stable);
   } else if constexpr (is_radix_key_v<T> && is_std_greater_v<C, T>) {
-    radix_sort(a, n, [](const T& x) { return static_cast<radix_uint_t<T>>(~to_radix_key(x)); }, stable);
+    radix_sort(
+        a, n, [](const T& x) { return static_cast<radix_uint_t<T>>(~to_radix_key(x)); }, stable);
   } else {
     sample_sort(a, n, LessFromCmp<Cmp>{&cmp}, stable);
   }
@@ -54,7 +55,9 @@ template <class T, class KeyFn>
 void sort_by_key(T* a, std::size_t n, KeyFn& key, bool stable) {
   using K = std::remove_cvref_t<std::invoke_result_t<KeyFn&, const T&>>;
   if constexpr (is_radix_key_v<K> && std::is_trivially_copyable_v<T>) {
-    radix_sort(a, n, [&key](const T& x) { return to_radix_key(static_cast<K>(std::invoke(key, x))); }, stable);
+    radix_sort(
+        a, n, [&key](const T& x) { return to_radix_key(static_cast<K>(std::invoke(key, x))); },
+        stable);
   } else {
     sample_sort(a, n, LessByKey<KeyFn>{&key}, stable);
   }
@@ -76,7 +79,8 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
   using Stored = std::conditional_t<kRadix, radix_uint_t<std::conditional_t<kRadix, K, int>>, K>;
   using Entry = CachedEntry<Stored>;
   if (n < 2) {
-    if (n == 1) static_cast<void>(std::invoke(key, static_cast<const T&>(a[0])));
+    if (n == 1)
+      static_cast<void>(std::invoke(key, static_cast<const T&>(a[0])));
     return;
   }
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
@@ -90,9 +94,13 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
       const auto [lo, hi] = stripe_bounds(0, n, k, s);
       try {
         for (std::size_t i = lo; i < hi; ++i) {
-          if (box.stopped()) break;
+          if (box.stopped())
+            break;
           if constexpr (kRadix) {
-            std::construct_at(e + i, Entry{to_radix_key(static_cast<K>(std::invoke(key, static_cast<const T&>(a[i])))), i});
+            std::construct_at(
+                e + i,
+                Entry{to_radix_key(static_cast<K>(std::invoke(key, static_cast<const T&>(a[i])))),
+                      i});
           } else {
             std::construct_at(e + i, Entry{std::invoke(key, static_cast<const T&>(a[i])), i});
           }
@@ -116,9 +124,11 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
     }
     try {
       if constexpr (kRadix) {
-        radix_sort(e, n, [](const Entry& x) { return x.key; }, true);
+        radix_sort(
+            e, n, [](const Entry& x) { return x.key; }, true);
       } else {
-        sample_sort(e, n, [](const Entry& x, const Entry& y) { return x.key < y.key; }, true);
+        sample_sort(
+            e, n, [](const Entry& x, const Entry& y) { return x.key < y.key; }, true);
       }
     } catch (...) {
       box.capture();
@@ -130,7 +140,8 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
     T* o = out.get();
     for_stripes(s, [&](std::size_t k) {
       const auto [lo, hi] = stripe_bounds(0, n, k, s);
-      for (std::size_t i = lo; i < hi; ++i) std::construct_at(o + i, std::move(a[e[i].index]));
+      for (std::size_t i = lo; i < hi; ++i)
+        std::construct_at(o + i, std::move(a[e[i].index]));
     });
     for_stripes(s, [&](std::size_t k) {
       const auto [lo, hi] = stripe_bounds(0, n, k, s);
@@ -154,7 +165,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
 /// elements (plus n bytes), about (key bytes / 1) passes in cache for radix, O(n log n)
 /// comparisons for the sample sort, split over current_num_threads() threads.
 template <class R>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort(R&& range) {
   detail::sorting::sort_default(std::ranges::data(range), std::ranges::size(range), true);
 }
@@ -165,7 +176,7 @@ void par_sort(R&& range) {
 /// `std::stable_sort(begin, end, less)`. The comparator is called concurrently from several
 /// threads. std::less / std::greater on arithmetic elements take the radix sort.
 template <class R, class Cmp>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_by(R&& range, Cmp&& cmp) {
   detail::sorting::sort_by(std::ranges::data(range), std::ranges::size(range), cmp, true);
 }
@@ -175,7 +186,7 @@ void par_sort_by(R&& range, Cmp&& cmp) {
 /// key on trivially copyable elements takes the radix sort (a few key calls per element).
 /// Sequential equivalent: `std::stable_sort` with `key(a) < key(b)`.
 template <class R, class KeyFn>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_by_key(R&& range, KeyFn&& key_fn) {
   detail::sorting::sort_by_key(std::ranges::data(range), std::ranges::size(range), key_fn, true);
 }
@@ -185,7 +196,7 @@ void par_sort_by_key(R&& range, KeyFn&& key_fn) {
 /// elements; the (key, index) entries are sorted (radix for arithmetic keys), then the elements
 /// are moved into place in parallel.
 template <class R, class KeyFn>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_by_cached_key(R&& range, KeyFn&& key_fn) {
   detail::sorting::sort_by_cached_key(std::ranges::data(range), std::ranges::size(range), key_fn);
 }
@@ -194,7 +205,7 @@ void par_sort_by_cached_key(R&& range, KeyFn&& key_fn) {
 /// Sequential equivalent: `std::sort(begin, end)`. Same algorithms as par_sort (see there), except
 /// that a non-strictly descending input is simply reversed.
 template <class R>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_unstable(R&& range) {
   detail::sorting::sort_default(std::ranges::data(range), std::ranges::size(range), false);
 }
@@ -202,7 +213,7 @@ void par_sort_unstable(R&& range) {
 /// Sorts `range` by `cmp` (bool "less" or three-way, as par_sort_by); equal elements may be
 /// reordered: Rayon's `par_sort_unstable_by`. Sequential equivalent: `std::sort(begin, end, less)`.
 template <class R, class Cmp>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_unstable_by(R&& range, Cmp&& cmp) {
   detail::sorting::sort_by(std::ranges::data(range), std::ranges::size(range), cmp, false);
 }
@@ -210,7 +221,7 @@ void par_sort_unstable_by(R&& range, Cmp&& cmp) {
 /// Sorts `range` by `key_fn(element)`; equal keys may be reordered: Rayon's
 /// `par_sort_unstable_by_key`. Sequential equivalent: `std::sort` with `key(a) < key(b)`.
 template <class R, class KeyFn>
-  requires detail::sorting::SortableRange<R>
+requires detail::sorting::SortableRange<R>
 void par_sort_unstable_by_key(R&& range, KeyFn&& key_fn) {
   detail::sorting::sort_by_key(std::ranges::data(range), std::ranges::size(range), key_fn, false);
 }

@@ -8,14 +8,13 @@
 // in all varying bits cost one pass. Counting-sort scatters keep equal keys in input order, so
 // the whole sort is stable, and it serves par_sort as well as par_sort_unstable.
 
-#include <hypar/sort/common.hpp>
-
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <hypar/sort/common.hpp>
 #include <type_traits>
 #include <vector>
 
@@ -95,9 +94,11 @@ class RadixSorter {
         shift = hb - digit_bits;
         nb = std::size_t{1} << digit_bits;
         start.assign(nb + 1, 0);
-        for (std::size_t i = lo; i < hi; ++i) ++start[digit(key_(cur[i]), shift, nb) + 1];
+        for (std::size_t i = lo; i < hi; ++i)
+          ++start[digit(key_(cur[i]), shift, nb) + 1];
       }
-      for (std::size_t b = 0; b < nb; ++b) start[b + 1] += start[b];
+      for (std::size_t b = 0; b < nb; ++b)
+        start[b + 1] += start[b];
       // The scatter advances start[b] to the end of bucket b (= the old start[b + 1]).
       scatter(cur, lo, hi, out + lo, start.data(), shift, nb, n * sizeof(T) > kStreamBytes);
     } catch (...) {
@@ -112,13 +113,15 @@ class RadixSorter {
         const std::size_t bhi = lo + start[b];
         if (bhi - blo <= kInsertion) {
           move_range(out, orig_, blo, bhi);
-          if (bhi - blo > 1) insertion_sort(orig_ + blo, bhi - blo, key_less_);
+          if (bhi - blo > 1)
+            insertion_sort(orig_ + blo, bhi - blo, key_less_);
         } else {
           sort_seq(out, blo, bhi, shift);
         }
       }
     } catch (...) {
-      for (++b; b < nb; ++b) move_range(out, orig_, lo + start[b - 1], lo + start[b]);
+      for (++b; b < nb; ++b)
+        move_range(out, orig_, lo + start[b - 1], lo + start[b]);
       throw;
     }
   }
@@ -146,7 +149,8 @@ class RadixSorter {
       box_.capture();
     }
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped()) return;
+      if (box_.stopped())
+        return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       std::size_t* c = counts.data() + k * nb;
       U m = 0;
@@ -162,7 +166,8 @@ class RadixSorter {
       masks[k] = m;
     });
     U mask = 0;
-    for (U m : masks) mask |= m;
+    for (U m : masks)
+      mask |= m;
     mask &= low_bits(hi_bit);
     if (box_.stopped() || mask == 0) {
       par_move_range(cur, orig_, lo, hi, threads_);
@@ -176,11 +181,13 @@ class RadixSorter {
       nb = std::size_t{1} << digit_bits;
       counts.assign(s * nb, 0);
       for_stripes(s, [&](std::size_t k) {
-        if (box_.stopped()) return;
+        if (box_.stopped())
+          return;
         const auto [a, b] = stripe_bounds(lo, hi, k, s);
         std::size_t* c = counts.data() + k * nb;
         try {
-          for (std::size_t i = a; i < b; ++i) ++c[digit(key_(cur[i]), shift, nb)];
+          for (std::size_t i = a; i < b; ++i)
+            ++c[digit(key_(cur[i]), shift, nb)];
         } catch (...) {
           box_.capture();
         }
@@ -205,7 +212,8 @@ class RadixSorter {
     // Pass 3: scatter into the other array.
     T* out = other(cur);
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped()) return;
+      if (box_.stopped())
+        return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       std::size_t* pos = counts.data() + k * nb;
       try {
@@ -225,10 +233,12 @@ class RadixSorter {
       std::size_t first = 0;
       std::size_t acc = 0;
       auto flush = [&](std::size_t end) {
-        if (first == end) return;
+        if (first == end)
+          return;
         const std::size_t b0 = first;
         sc.spawn([this, out, lo, b0, end, &start, shift](hypar::Scope&) {
-          for (std::size_t b = b0; b < end; ++b) seq_task(out, lo + start[b], lo + start[b + 1], shift);
+          for (std::size_t b = b0; b < end; ++b)
+            seq_task(out, lo + start[b], lo + start[b + 1], shift);
         });
         first = end;
         acc = 0;
@@ -244,7 +254,8 @@ class RadixSorter {
           continue;
         }
         acc += size;
-        if (acc >= group) flush(b + 1);
+        if (acc >= group)
+          flush(b + 1);
       }
       flush(nb);
     });
@@ -277,22 +288,26 @@ class RadixSorter {
   /// stores (software write-combining): no read-for-ownership of the destination, and one TLB
   /// lookup per line instead of per element. Lines shared with a neighbouring bucket or stripe
   /// are written element-wise, so concurrent stripes never write the same bytes.
-  void scatter(const T* src, std::size_t a, std::size_t b, T* dst, std::size_t* pos, int shift, std::size_t nb,
-               bool streaming) {
+  void scatter(const T* src, std::size_t a, std::size_t b, T* dst, std::size_t* pos, int shift,
+               std::size_t nb, bool streaming) {
 #if defined(__SSE2__)
     constexpr std::size_t kLine = 64;
     if constexpr (kLine % sizeof(T) == 0 && sizeof(T) >= 4) {
       constexpr std::size_t kPer = kLine / sizeof(T);
       if (streaming && reinterpret_cast<std::uintptr_t>(dst) % sizeof(T) == 0) {
-        auto* raw = static_cast<unsigned char*>(::operator new(nb * kLine, std::align_val_t{kLine}));
+        auto* raw =
+            static_cast<unsigned char*>(::operator new (nb* kLine, std::align_val_t{kLine}));
         struct Free {
-          void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{kLine}); }
+          void operator()(unsigned char* p) const {
+            ::operator delete (p, std::align_val_t{kLine});
+          }
         };
         std::unique_ptr<unsigned char, Free> hold(raw);
         std::vector<std::uint8_t> fill(nb);
         std::vector<std::uint8_t> from(nb);
         for (std::size_t d = 0; d < nb; ++d) {
-          const auto slot = static_cast<std::uint8_t>((reinterpret_cast<std::uintptr_t>(dst + pos[d]) % kLine) / sizeof(T));
+          const auto slot = static_cast<std::uint8_t>(
+              (reinterpret_cast<std::uintptr_t>(dst + pos[d]) % kLine) / sizeof(T));
           fill[d] = slot;
           from[d] = slot;
         }
@@ -311,7 +326,8 @@ class RadixSorter {
               _mm_stream_si128(target + 3, _mm_load_si128(source + 3));
               pos[d] += kPer;
             } else {
-              std::memcpy(static_cast<void*>(dst + pos[d]), line + from[d] * sizeof(T), (kPer - from[d]) * sizeof(T));
+              std::memcpy(static_cast<void*>(dst + pos[d]), line + from[d] * sizeof(T),
+                          (kPer - from[d]) * sizeof(T));
               pos[d] += kPer - from[d];
               from[d] = 0;
             }
@@ -340,11 +356,16 @@ class RadixSorter {
   /// LSD radix sort of cur[lo, hi) on bits [0, hi_bit) into orig[lo, hi).
   void lsd(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
     switch (std::max(1, (hi_bit + 7) / 8)) {
-      case 1: return lsd_impl<1>(cur, lo, hi);
-      case 2: return lsd_impl<std::min<int>(2, sizeof(U))>(cur, lo, hi);
-      case 3: return lsd_impl<std::min<int>(3, sizeof(U))>(cur, lo, hi);
-      case 4: return lsd_impl<std::min<int>(4, sizeof(U))>(cur, lo, hi);
-      default: return lsd_impl<static_cast<int>(sizeof(U))>(cur, lo, hi);
+      case 1:
+        return lsd_impl<1>(cur, lo, hi);
+      case 2:
+        return lsd_impl<std::min<int>(2, sizeof(U))>(cur, lo, hi);
+      case 3:
+        return lsd_impl<std::min<int>(3, sizeof(U))>(cur, lo, hi);
+      case 4:
+        return lsd_impl<std::min<int>(4, sizeof(U))>(cur, lo, hi);
+      default:
+        return lsd_impl<static_cast<int>(sizeof(U))>(cur, lo, hi);
     }
   }
 
@@ -354,17 +375,20 @@ class RadixSorter {
     constexpr int digits = kDigits;
     const std::size_t n = hi - lo;
     std::array<std::array<std::uint32_t, 256>, kMaxDigits> cnt;
-    for (int d = 0; d < digits; ++d) cnt[static_cast<std::size_t>(d)].fill(0);
+    for (int d = 0; d < digits; ++d)
+      cnt[static_cast<std::size_t>(d)].fill(0);
     T* src = cur;
     try {
       for (std::size_t i = lo; i < hi; ++i) {
         const U k = key_(src[i]);
-        for (int d = 0; d < kMaxDigits; ++d) ++cnt[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xFF];
+        for (int d = 0; d < kMaxDigits; ++d)
+          ++cnt[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xFF];
       }
       const U k0 = key_(src[lo]);
       for (int d = 0; d < digits; ++d) {
         auto& c = cnt[static_cast<std::size_t>(d)];
-        if (c[(k0 >> (8 * d)) & 0xFF] == n) continue;  // this digit is the same everywhere
+        if (c[(k0 >> (8 * d)) & 0xFF] == n)
+          continue;  // this digit is the same everywhere
         std::uint32_t run = 0;
         for (auto& v : c) {
           const std::uint32_t t = v;
@@ -415,12 +439,13 @@ class RadixSorter {
 
 /// Sorts a[0, n) of trivially copyable T stably by the unsigned key `key(x)` with the parallel
 /// radix sort (after the presorted check). `stable` = false lets the equal runs of a descending
-/// input stay reversed. The first exception from `key` is rethrown after all pieces stopped; the range
-/// then holds a permutation of its input.
+/// input stay reversed. The first exception from `key` is rethrown after all pieces stopped; the
+/// range then holds a permutation of its input.
 template <class T, class Key>
 void radix_sort(T* a, std::size_t n, Key key, bool stable) {
   using Sorter = RadixSorter<T, Key>;
-  if (n < 2) return;
+  if (n < 2)
+    return;
   auto less = [&key](const T& x, const T& y) { return key(x) < key(y); };
   if (n <= Sorter::kInsertion) {
     insertion_sort(a, n, less);
@@ -430,13 +455,15 @@ void radix_sort(T* a, std::size_t n, Key key, bool stable) {
   Cancellation box;
   run_in_team(threads, [&] {
     const Presorted pre = presorted(a, n, less, threads, box);
-    if (box.stopped() || pre == Presorted::kAscending) return;
+    if (box.stopped() || pre == Presorted::kAscending)
+      return;
     if (pre == Presorted::kDescending) {
       reverse_descending(a, n, less, stable, threads, box);
       return;
     }
     try {
-      if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads)) return;
+      if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
+        return;
     } catch (...) {
       box.capture();
       return;

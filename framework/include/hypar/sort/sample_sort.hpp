@@ -9,13 +9,12 @@
 // inputs with few distinct keys finish in one or two levels. Buckets recurse as tasks of the team;
 // buckets of at most kBase elements get an insertion sort.
 
-#include <hypar/sort/common.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <hypar/sort/common.hpp>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -28,10 +27,10 @@ namespace hypar::detail::sorting {
 template <class T, class Less>
 class SampleSorter {
  public:
-  static constexpr std::size_t kBase = 24;     ///< insertion sort at or below this many elements
-  static constexpr std::size_t kLeaf = 10;     ///< wanted bucket size at the last level
-  static constexpr int kMaxLogBuckets = 8;     ///< at most 256 buckets (128 with equality buckets)
-  static constexpr int kMaxDepth = 48;         ///< deeper buckets fall back to std::stable_sort
+  static constexpr std::size_t kBase = 24;  ///< insertion sort at or below this many elements
+  static constexpr std::size_t kLeaf = 10;  ///< wanted bucket size at the last level
+  static constexpr int kMaxLogBuckets = 8;  ///< at most 256 buckets (128 with equality buckets)
+  static constexpr int kMaxDepth = 48;      ///< deeper buckets fall back to std::stable_sort
 
   SampleSorter(T* orig, T* tmp, std::uint8_t* oracle, std::size_t n, Less& less, Cancellation& box,
                std::size_t threads)
@@ -48,7 +47,8 @@ class SampleSorter {
     }
     if (depth > kMaxDepth) {
       move_range(cur, orig_, lo, hi);
-      std::stable_sort(orig_ + lo, orig_ + hi, [this](const T& a, const T& b) { return less_(a, b); });
+      std::stable_sort(orig_ + lo, orig_ + hi,
+                       [this](const T& a, const T& b) { return less_(a, b); });
       return;
     }
     Classifier cls;
@@ -59,7 +59,8 @@ class SampleSorter {
       std::fill_n(count.begin(), cls.buckets, std::size_t{0});
       cls.classify(cur + lo, n, oracle_ + lo, count.data(), less_);
       start[0] = 0;
-      for (std::size_t b = 0; b < cls.buckets; ++b) start[b + 1] = start[b] + count[b];
+      for (std::size_t b = 0; b < cls.buckets; ++b)
+        start[b + 1] = start[b] + count[b];
     } catch (...) {
       move_range(cur, orig_, lo, hi);
       throw;
@@ -68,9 +69,11 @@ class SampleSorter {
     scatter(cur, out, lo, lo, hi, start.data(), cls.buckets);
     std::size_t b = 0;
     try {
-      for (; b < cls.buckets; ++b) sort_bucket(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth);
+      for (; b < cls.buckets; ++b)
+        sort_bucket(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth);
     } catch (...) {
-      for (++b; b < cls.buckets; ++b) move_range(out, orig_, lo + start[b], lo + start[b + 1]);
+      for (++b; b < cls.buckets; ++b)
+        move_range(out, orig_, lo + start[b], lo + start[b + 1]);
       throw;
     }
   }
@@ -96,7 +99,8 @@ class SampleSorter {
     const std::size_t nb = cls.buckets;
     std::vector<std::size_t> counts(s * nb, 0);
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped()) return;
+      if (box_.stopped())
+        return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       try {
         cls.classify(cur + a, b - a, oracle_ + a, counts.data() + k * nb, less_);
@@ -133,7 +137,8 @@ class SampleSorter {
       std::size_t first = 0;
       std::size_t acc = 0;
       auto flush = [&](std::size_t end) {
-        if (first == end) return;
+        if (first == end)
+          return;
         const std::size_t b0 = first;
         sc.spawn([this, out, lo, b0, end, &start, &cls, depth](hypar::Scope&) {
           for (std::size_t b = b0; b < end; ++b) {
@@ -154,7 +159,8 @@ class SampleSorter {
           continue;
         }
         acc += size;
-        if (acc >= group) flush(b + 1);
+        if (acc >= group)
+          flush(b + 1);
       }
       flush(nb);
     });
@@ -184,10 +190,10 @@ class SampleSorter {
   /// Splitters and the classification of one level.
   struct Classifier {
     int log_k = 1;
-    std::size_t k = 2;           ///< tree leaves (power of two); k - 1 splitter slots
-    std::size_t m = 0;           ///< distinct splitters
-    bool equality = false;       ///< equality buckets on: ids 2j (between) and 2j+1 (== s_j)
-    std::size_t buckets = 0;     ///< number of bucket ids
+    std::size_t k = 2;               ///< tree leaves (power of two); k - 1 splitter slots
+    std::size_t m = 0;               ///< distinct splitters
+    bool equality = false;           ///< equality buckets on: ids 2j (between) and 2j+1 (== s_j)
+    std::size_t buckets = 0;         ///< number of bucket ids
     std::array<Stored, 256> tree;    ///< implicit tree, 1-based
     std::array<Stored, 256> sorted;  ///< splitters in order, padded with the last one
 
@@ -204,9 +210,11 @@ class SampleSorter {
       sample.resize(ss);
       SplitMix rng{static_cast<std::uint64_t>(lo) * 0x9E3779B97F4A7C15ull + hi};
       if (ss == n) {
-        for (std::size_t i = 0; i < n; ++i) sample[i] = cur + lo + i;
+        for (std::size_t i = 0; i < n; ++i)
+          sample[i] = cur + lo + i;
       } else {
-        for (auto& p : sample) p = cur + lo + rng.below(n);
+        for (auto& p : sample)
+          p = cur + lo + rng.below(n);
       }
       auto by_value = [&less](const T* a, const T* b) { return less(*a, *b); };
       if (ss <= 32) {
@@ -223,7 +231,8 @@ class SampleSorter {
           pick(sample, less);
         }
       }
-      for (std::size_t i = m; i + 1 < k; ++i) sorted[i] = sorted[m - 1];
+      for (std::size_t i = m; i + 1 < k; ++i)
+        sorted[i] = sorted[m - 1];
       fill_tree(1, 0, k - 1);
       buckets = equality ? 2 * m + 1 : k;
     }
@@ -234,14 +243,16 @@ class SampleSorter {
       m = 0;
       for (std::size_t i = 1; i < k; ++i) {
         const T* s = sample[std::min(ss - 1, i * ss / k)];
-        if (m > 0 && !less(get(sorted[m - 1]), *s)) continue;
+        if (m > 0 && !less(get(sorted[m - 1]), *s))
+          continue;
         sorted[m++] = store(*s);
       }
     }
 
     /// Eytzinger layout of sorted[a, b) below node i.
     void fill_tree(std::size_t i, std::size_t a, std::size_t b) {
-      if (a >= b) return;
+      if (a >= b)
+        return;
       const std::size_t mid = a + (b - a) / 2;
       tree[i] = sorted[mid];
       fill_tree(2 * i, a, mid);
@@ -250,7 +261,8 @@ class SampleSorter {
 
     /// Writes the bucket id of each of x[0, n) to out and counts them. Four elements descend the
     /// tree together; each step is `i = 2 i + less(splitter, x)` without a branch.
-    void classify(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+    void classify(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count,
+                  Less& less) const {
       if (equality) {
         classify_depth<true>(x, n, out, count, less);
       } else {
@@ -259,16 +271,25 @@ class SampleSorter {
     }
 
     template <bool kEq>
-    void classify_depth(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+    void classify_depth(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count,
+                        Less& less) const {
       switch (log_k) {
-        case 1: return classify_impl<kEq, 1>(x, n, out, count, less);
-        case 2: return classify_impl<kEq, 2>(x, n, out, count, less);
-        case 3: return classify_impl<kEq, 3>(x, n, out, count, less);
-        case 4: return classify_impl<kEq, 4>(x, n, out, count, less);
-        case 5: return classify_impl<kEq, 5>(x, n, out, count, less);
-        case 6: return classify_impl<kEq, 6>(x, n, out, count, less);
-        case 7: return classify_impl<kEq, 7>(x, n, out, count, less);
-        default: return classify_impl<kEq, 8>(x, n, out, count, less);
+        case 1:
+          return classify_impl<kEq, 1>(x, n, out, count, less);
+        case 2:
+          return classify_impl<kEq, 2>(x, n, out, count, less);
+        case 3:
+          return classify_impl<kEq, 3>(x, n, out, count, less);
+        case 4:
+          return classify_impl<kEq, 4>(x, n, out, count, less);
+        case 5:
+          return classify_impl<kEq, 5>(x, n, out, count, less);
+        case 6:
+          return classify_impl<kEq, 6>(x, n, out, count, less);
+        case 7:
+          return classify_impl<kEq, 7>(x, n, out, count, less);
+        default:
+          return classify_impl<kEq, 8>(x, n, out, count, less);
       }
     }
 
@@ -284,13 +305,15 @@ class SampleSorter {
     }
 
     template <bool kEq, int kLog>
-    void classify_impl(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count, Less& less) const {
+    void classify_impl(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count,
+                       Less& less) const {
       constexpr std::size_t kUnroll = 8;
       constexpr std::size_t kLeaves = std::size_t{1} << kLog;
       std::size_t i = 0;
       for (; i + kUnroll <= n; i += kUnroll) {
         std::size_t b[kUnroll];
-        for (std::size_t u = 0; u < kUnroll; ++u) b[u] = 1;
+        for (std::size_t u = 0; u < kUnroll; ++u)
+          b[u] = 1;
         for (int l = 0; l < kLog; ++l) {
           for (std::size_t u = 0; u < kUnroll; ++u) {
             b[u] = 2 * b[u] + static_cast<std::size_t>(less(get(tree[b[u]]), x[i + u]));
@@ -304,7 +327,8 @@ class SampleSorter {
       }
       for (; i < n; ++i) {
         std::size_t b = 1;
-        for (int l = 0; l < kLog; ++l) b = 2 * b + static_cast<std::size_t>(less(get(tree[b]), x[i]));
+        for (int l = 0; l < kLog; ++l)
+          b = 2 * b + static_cast<std::size_t>(less(get(tree[b]), x[i]));
         const std::size_t id = finish<kEq>(b - kLeaves, x[i], less);
         out[i] = static_cast<std::uint8_t>(id);
         ++count[id];
@@ -315,12 +339,13 @@ class SampleSorter {
   T* other(T* cur) const noexcept { return cur == orig_ ? tmp_ : orig_; }
 
   /// Moves cur[a, b) to out by the oracle; `pos` holds the (relative to lo) next slot per bucket.
-  void scatter(T* cur, T* out, std::size_t lo, std::size_t a, std::size_t b, const std::size_t* pos_in,
-               std::size_t nb) noexcept {
+  void scatter(T* cur, T* out, std::size_t lo, std::size_t a, std::size_t b,
+               const std::size_t* pos_in, std::size_t nb) noexcept {
     std::array<std::size_t, 256> pos;
     std::copy(pos_in, pos_in + nb, pos.begin());
     T* dst = out + lo;
-    for (std::size_t i = a; i < b; ++i) dst[pos[oracle_[i]]++] = std::move(cur[i]);
+    for (std::size_t i = a; i < b; ++i)
+      dst[pos[oracle_[i]]++] = std::move(cur[i]);
   }
 
   /// Sorts one bucket that now sits in `cur`.
@@ -364,7 +389,8 @@ class SampleSorter {
 /// of its input. `stable` = false lets the equal runs of a descending input stay reversed.
 template <class T, class Less>
 void sample_sort(T* a, std::size_t n, Less less, bool stable) {
-  if (n < 2) return;
+  if (n < 2)
+    return;
   if (n <= SampleSorter<T, Less>::kBase) {
     insertion_sort(a, n, less);
     return;
@@ -373,14 +399,16 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
   Cancellation box;
   run_in_team(threads, [&] {
     const Presorted pre = presorted(a, n, less, threads, box);
-    if (box.stopped() || pre == Presorted::kAscending) return;
+    if (box.stopped() || pre == Presorted::kAscending)
+      return;
     if (pre == Presorted::kDescending) {
       reverse_descending(a, n, less, stable, threads, box);
       return;
     }
     if constexpr (std::is_trivially_copyable_v<T>) {
       try {
-        if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads)) return;
+        if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
+          return;
       } catch (...) {
         box.capture();
         return;
