@@ -38,10 +38,16 @@ set(HYPAR_TEST_ENVIRONMENT
   # loaded lets lsan.supp name them.
   "OMPI_MCA_mca_base_component_disable_dlclose=1")
 # Programs started by mpiexec: the same, with full (slow) unwinding for every allocation, because
-# Open MPI's libraries have no frame pointers and fast unwinding stops inside them.
+# Open MPI's libraries have no frame pointers and fast unwinding stops inside them, and without
+# the leak check at exit: LeakSanitizer's stop-the-world tracer crashes ("Tracer caught signal
+# 11", "LeakSanitizer has encountered a fatal error") at the exit of Open MPI processes, twice in a
+# row for the same test on a busy CI machine, which no retry makes reliable. Address and UB
+# checks stay on for every MPI program; leaks are checked by every program that runs without MPI
+# (the unit tests and examples, which cover the same hypar code).
 set(HYPAR_MPI_TEST_ENVIRONMENT ${HYPAR_TEST_ENVIRONMENT})
 list(FILTER HYPAR_MPI_TEST_ENVIRONMENT EXCLUDE REGEX "^ASAN_OPTIONS=")
-list(APPEND HYPAR_MPI_TEST_ENVIRONMENT "ASAN_OPTIONS=${_hypar_asan}:fast_unwind_on_malloc=0")
+string(REPLACE "detect_leaks=1" "detect_leaks=0" _hypar_asan_mpi "${_hypar_asan}")
+list(APPEND HYPAR_MPI_TEST_ENVIRONMENT "ASAN_OPTIONS=${_hypar_asan_mpi}:fast_unwind_on_malloc=0")
 # Under a sanitizer everything runs several times slower.
 if(HYPAR_SANITIZE)
   set(HYPAR_TEST_TIMEOUT 900)
