@@ -23,22 +23,11 @@ TIMEOUT = 600
 results = []
 
 
-def run_process(cmd, stdin=None, env=None):
-    """Runs cmd; retries once only if LeakSanitizer's own tracer crashed at exit (a tool failure
-    under load in MPI programs, see tests/support/run_and_match.cmake), never for a real leak."""
-    for attempt in (1, 2):
-        p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
-        err = p.stderr.decode("utf-8", "replace")
-        if (p.returncode == 0 or attempt == 2 or "LeakSanitizer has encountered a fatal error" not in err
-                or "detected memory leaks" in err):
-            return p
-
-
 def run(args, stdin=None, env_extra=None, prefix=()):
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     env.update(env_extra or {})
     cmd = list(prefix) + mpiexec + [stats, "--no-progress"] + list(args)
-    p = run_process(cmd, stdin, env)
+    p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
@@ -174,7 +163,7 @@ try:
     def _():
         env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
         cmd = mpiexec + [stats, "--progress", "--format", "csv", "--chunk-size", "64K", tree]
-        p = run_process(cmd, env=env)
+        p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env)
         out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
         check(p.returncode == 0, f"exit {p.returncode}: {err}")
         check_against_wc(parse_csv(out), paths)

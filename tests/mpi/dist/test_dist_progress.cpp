@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "captured_stream.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -15,15 +17,7 @@ namespace {
 
 hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
 
-std::string contents(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
-  return out;
-}
+using hypar::testing::contents;
 
 TEST(DistProgress, FinalCountIsTheSumOfEveryRank) {
   auto comm = world();

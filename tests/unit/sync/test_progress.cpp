@@ -7,21 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "captured_stream.hpp"
+
 #include <cstdio>
 #include <string>
 
 namespace {
 
-/// Everything written to a temporary stream.
-std::string contents(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
-  return out;
-}
+using hypar::testing::contents;
 
 TEST(Progress, CountsFromManyThreadsExactly) {
   std::FILE* f = std::tmpfile();

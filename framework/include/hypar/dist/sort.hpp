@@ -69,19 +69,11 @@ struct Sample {
 };
 
 /// Whether item (v, rank, index) comes before sample `s` in the total order (value, origin rank,
-/// origin index) that makes every item distinct.
+/// origin index) that makes every item distinct. Written without branches on the outcome (bitwise
+/// & and | of the comparisons): in the classification loop items fall on either side of a
+/// splitter at random, and a branch would be mispredicted half the time.
 template <class T, class Less>
 bool before(const Less& less, const T& v, int rank, std::uint64_t index, const Sample<T>& s) {
-  if (less(v, s.value)) return true;
-  if (less(s.value, v)) return false;
-  return rank != s.rank ? rank < s.rank : index < s.index;
-}
-
-/// The same test written without branches on the outcome (bitwise & and | of the comparisons),
-/// for the classification loop, where items fall on either side of a splitter at random and a
-/// branch would be mispredicted half the time.
-template <class T, class Less>
-bool before_branchless(const Less& less, const T& v, int rank, std::uint64_t index, const Sample<T>& s) {
   const bool below = less(v, s.value);
   const bool above = less(s.value, v);
   const bool tie_before = (rank < s.rank) | ((rank == s.rank) & (index < s.index));
@@ -171,7 +163,7 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
         std::size_t lo = 0;
         for (std::size_t step = top; step > 0; step /= 2) {
           const std::size_t probe = lo + step - 1;
-          const bool after = probe < splits && !before_branchless(less, items[i], rank, i, split[probe]);
+          const bool after = probe < splits && !before(less, items[i], rank, i, split[probe]);
           lo += after ? step : 0;
         }
         to[i] = static_cast<std::uint32_t>(lo);
