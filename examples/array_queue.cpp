@@ -1,11 +1,10 @@
 // Seed pattern "Lock-Free Data Structures" (Crossbeam ArrayQueue): a fixed-size lock-free queue
 // that several producers and consumers use at once. push returns false when the queue is full
 // (the value stays with the caller); force_push evicts the oldest item instead.
-#include <hypar/chan.hpp>
-#include <hypar/core/thread_scope.hpp>
-
 #include <atomic>
 #include <cstdio>
+#include <hypar/chan.hpp>
+#include <hypar/core/thread_scope.hpp>
 #include <optional>
 #include <thread>
 
@@ -33,7 +32,8 @@ int main() {
     for (long p = 0; p < 2; ++p) {
       s.spawn([&, p] {
         for (long i = p; i < n; i += 2) {
-          while (!queue.push(static_cast<int>(i))) std::this_thread::yield();
+          while (!queue.push(static_cast<int>(i)))
+            std::this_thread::yield();
         }
       });
     }

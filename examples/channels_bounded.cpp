@@ -2,11 +2,10 @@
 // channel of capacity 1000 (send blocks while it is full: backpressure); the consumer's range-for
 // ends when the sender is gone and the channel is drained. Then the same with 4 producers and 3
 // consumers sharing copies of the handles (MPMC), with a capacity of 8.
-#include <hypar/chan.hpp>
-#include <hypar/core/thread_scope.hpp>
-
 #include <atomic>
 #include <cstdio>
+#include <hypar/chan.hpp>
+#include <hypar/core/thread_scope.hpp>
 #include <thread>
 
 int main() {
@@ -15,7 +14,8 @@ int main() {
   // let (tx, rx) = bounded::<i32>(1000);
   auto [tx, rx] = hypar::bounded<int>(1000);
   std::thread producer([tx = std::move(tx)]() mutable {
-    for (int i = 0; i < 1000; ++i) tx.send(i);
+    for (int i = 0; i < 1000; ++i)
+      tx.send(i);
     tx.close();  // the last sender is gone: the receiver's loop ends after the last item
   });
   long sum = 0;
@@ -37,7 +37,8 @@ int main() {
   hypar::thread_scope([&](hypar::ThreadScope& s) {
     for (long p = 0; p < 4; ++p) {
       s.spawn([p, tx = tx2]() mutable {
-        for (long i = 0; i < 2500; ++i) tx.send(p * 2500 + i);
+        for (long i = 0; i < 2500; ++i)
+          tx.send(p * 2500 + i);
         tx.close();
       });
     }

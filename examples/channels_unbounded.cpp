@@ -2,9 +2,8 @@
 // run ahead of the consumer; the receiver loop ends when the producer is gone and all is drained.
 // The payload here is a std::string, to show that any movable type travels (Boost.Lockfree
 // underneath stores only trivial types; hypar boxes the others).
-#include <hypar/chan.hpp>
-
 #include <cstdio>
+#include <hypar/chan.hpp>
 #include <string>
 #include <thread>
 
@@ -12,7 +11,8 @@ int main() {
   // let (tx, rx) = unbounded::<i32>();
   auto [tx, rx] = hypar::unbounded<std::string>();
   std::thread producer([tx = std::move(tx)]() mutable {
-    for (int i = 0; i < 1000; ++i) tx.send("item " + std::to_string(i));
+    for (int i = 0; i < 1000; ++i)
+      tx.send("item " + std::to_string(i));
     tx.close();
   });
   producer.join();  // the whole backlog sits in the channel: unbounded never blocked the producer

@@ -1,9 +1,8 @@
 // Seed pattern "Custom Thread Pool": 4 threads with 8 MiB stacks; everything inside install()
 // runs on that pool.
-#include <hypar/hypar.hpp>
-
 #include <atomic>
 #include <cstdio>
+#include <hypar/hypar.hpp>
 #include <numeric>
 #include <vector>
 
@@ -19,7 +18,8 @@ int main() {
   std::atomic<long long> processed_sum{0};
   const std::size_t threads = pool.install([&] {
     // All parallel operations here use this pool.
-    hypar::par_iter(data).for_each([&](const int& x) { processed_sum.fetch_add(x, std::memory_order_relaxed); });
+    hypar::par_iter(data).for_each(
+        [&](const int& x) { processed_sum.fetch_add(x, std::memory_order_relaxed); });
     return hypar::current_num_threads();
   });
 

@@ -1,12 +1,11 @@
 // Seed pattern "False Sharing": two threads each hammer their own counter. Packed side by side
 // the counters share a cache line, which then ping-pongs between the cores; in
 // hypar::CachePadded each has a line of its own. Prints both times; checks both counts.
-#include <hypar/hypar.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <hypar/hypar.hpp>
 
 namespace {
 
@@ -27,10 +26,12 @@ double hammer(std::atomic<std::uint64_t>& a, std::atomic<std::uint64_t>& b, std:
   const auto start = std::chrono::steady_clock::now();
   hypar::thread_scope([&](hypar::ThreadScope& s) {
     s.spawn([&] {
-      for (std::uint64_t i = 0; i < n; ++i) a.fetch_add(1, std::memory_order_relaxed);
+      for (std::uint64_t i = 0; i < n; ++i)
+        a.fetch_add(1, std::memory_order_relaxed);
     });
     s.spawn([&] {
-      for (std::uint64_t i = 0; i < n; ++i) b.fetch_add(1, std::memory_order_relaxed);
+      for (std::uint64_t i = 0; i < n; ++i)
+        b.fetch_add(1, std::memory_order_relaxed);
     });
   });
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

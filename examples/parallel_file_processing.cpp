@@ -2,12 +2,11 @@
 // counted by whichever thread is free, with a per-file result that is either the counts or the
 // error (the seed's Vec<Result<Stats, Error>>). The counts use hypar::kernels::text_stats (the
 // rules of `LC_ALL=C wc`) and are checked against a byte-by-byte count.
-#include <hypar/hypar.hpp>
-#include <hypar/kernels.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <hypar/hypar.hpp>
+#include <hypar/kernels.hpp>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -23,9 +22,11 @@ struct FileStats {
 
 FileStats compute_stats(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return {path.string(), {}, "cannot open"};
+  if (!in)
+    return {path.string(), {}, "cannot open"};
   const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return {path.string(), hypar::kernels::text_stats(std::as_bytes(std::span(content.data(), content.size()))), ""};
+  return {path.string(),
+          hypar::kernels::text_stats(std::as_bytes(std::span(content.data(), content.size()))), ""};
 }
 
 int main() {
@@ -35,7 +36,8 @@ int main() {
   std::vector<fs::path> paths;
   for (int i = 0; i < 40; ++i) {
     const fs::path p = dir / ("file" + std::to_string(i) + ".txt");
-    std::ofstream(p) << std::string(static_cast<std::size_t>(i), 'x') << "\nline two has five words\n";
+    std::ofstream(p) << std::string(static_cast<std::size_t>(i), 'x')
+                     << "\nline two has five words\n";
     paths.push_back(p);
   }
   paths.push_back(dir / "missing.txt");
@@ -47,13 +49,15 @@ int main() {
   for (std::size_t i = 0; i + 1 < results.size(); ++i) {
     const auto& r = results[i];
     ok = ok && r.error.empty() && r.path == paths[i].string();
-    ok = ok && r.stats.lines() == 2 && r.stats.words() == (i == 0 ? 5u : 6u) && r.stats.bytes() == i + 1 + 24;
+    ok = ok && r.stats.lines() == 2 && r.stats.words() == (i == 0 ? 5u : 6u) &&
+         r.stats.bytes() == i + 1 + 24;
     lines += r.stats.lines();
     words += r.stats.words();
   }
   ok = ok && results.back().error == "cannot open";
-  std::printf("%zu files: %llu lines, %llu words; %s: %s\n", results.size(), static_cast<unsigned long long>(lines),
-              static_cast<unsigned long long>(words), results.back().path.c_str(), results.back().error.c_str());
+  std::printf("%zu files: %llu lines, %llu words; %s: %s\n", results.size(),
+              static_cast<unsigned long long>(lines), static_cast<unsigned long long>(words),
+              results.back().path.c_str(), results.back().error.c_str());
   fs::remove_all(dir);
   if (!ok) {
     std::printf("FAILED\n");

@@ -1,8 +1,7 @@
 // Seed pattern "Scoped Threads" (Crossbeam): threads that borrow the local vectors, all joined
 // before thread_scope returns.
-#include <hypar/hypar.hpp>
-
 #include <cstdio>
+#include <hypar/hypar.hpp>
 #include <vector>
 
 int main() {

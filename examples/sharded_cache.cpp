@@ -2,10 +2,9 @@
 // One lock around one map serialises every thread; hypar::ShardedMap has one reader-writer lock
 // per cache-padded shard, so threads that touch different words rarely meet. Both are timed and
 // both counts are checked against a sequential count.
-#include <hypar/hypar.hpp>
-
 #include <chrono>
 #include <cstdio>
+#include <hypar/hypar.hpp>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -30,7 +29,8 @@ int main() {
     std::unique_lock lock(big_lock);
     ++single[w];
   });
-  const double t_single = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double t_single =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   // GOOD: sharded locks.
   hypar::ShardedMap<std::string, long, 16> sharded;
@@ -38,12 +38,15 @@ int main() {
   hypar::par_iter(words).for_each([&](const std::string& w) {
     sharded.update(w, [](std::optional<long> old) { return old.value_or(0) + 1; });
   });
-  const double t_sharded = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double t_sharded =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::map<std::string, long> reference;
-  for (const auto& w : words) ++reference[w];
+  for (const auto& w : words)
+    ++reference[w];
   bool ok = sharded.size() == reference.size() && single.size() == reference.size();
-  sharded.for_each([&](const std::string& w, long n) { ok = ok && reference[w] == n && single[w] == n; });
+  sharded.for_each(
+      [&](const std::string& w, long n) { ok = ok && reference[w] == n && single[w] == n; });
 
   std::printf("%zu distinct words of %zu, on %zu threads\n", reference.size(), words.size(),
               hypar::current_num_threads());

@@ -2,10 +2,9 @@
 // per item is slow; hypar::ThreadLocal gives each worker thread one buffer, reused for all the
 // items it runs (the seed's `thread_local! { LOCAL_BUFFER }`), and a per-thread running total
 // combined at the end without any lock on the hot path.
-#include <hypar/hypar.hpp>
-
 #include <cstdint>
 #include <cstdio>
+#include <hypar/hypar.hpp>
 #include <numeric>
 #include <vector>
 
@@ -36,7 +35,8 @@ int main() {
 
   std::vector<std::uint64_t> results = hypar::par_iter(items)
                                            .map([&](std::uint64_t item) {
-                                             const std::uint64_t r = process_into_buffer(item, local_buffer.local());
+                                             const std::uint64_t r =
+                                                 process_into_buffer(item, local_buffer.local());
                                              local_total.local() += r;
                                              return r;
                                            })
@@ -51,7 +51,8 @@ int main() {
     expected += r;
     ok = ok && results[i] == r;
   }
-  const std::uint64_t total = local_total.combine([](std::uint64_t a, std::uint64_t b) { return a + b; });
+  const std::uint64_t total =
+      local_total.combine([](std::uint64_t a, std::uint64_t b) { return a + b; });
   std::printf("%zu items on %zu threads: %zu buffers allocated, digit sum %llu (sequential %llu)\n",
               items.size(), hypar::current_num_threads(), local_buffer.size(),
               static_cast<unsigned long long>(total), static_cast<unsigned long long>(expected));

@@ -3,10 +3,9 @@
 
 #include <sys/wait.h>
 
-#include <cstdio>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <utility>
 
@@ -19,7 +18,8 @@ std::size_t Options::scaled(std::size_t n, std::size_t minimum) const {
 
 Case& Case::add(std::string name, std::function<void()> prepare, std::function<void()> run,
                 std::function<std::string()> validate) {
-  contenders.push_back({std::move(name), std::move(prepare), std::move(run), std::move(validate), {}});
+  contenders.push_back(
+      {std::move(name), std::move(prepare), std::move(run), std::move(validate), {}});
   return *this;
 }
 
@@ -42,8 +42,9 @@ bool register_case(std::string group, std::string name, CaseFactory factory) {
 
 std::vector<RegisteredCase> registered_cases() {
   std::vector<RegisteredCase> cases = registry();
-  std::stable_sort(cases.begin(), cases.end(),
-                   [](const RegisteredCase& a, const RegisteredCase& b) { return a.group < b.group; });
+  std::stable_sort(
+      cases.begin(), cases.end(),
+      [](const RegisteredCase& a, const RegisteredCase& b) { return a.group < b.group; });
   return cases;
 }
 
@@ -51,12 +52,14 @@ std::string shell(const std::string& command, std::string* error) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) {
-    if (error) *error = "cannot run: " + command;
+    if (error)
+      *error = "cannot run: " + command;
     return out;
   }
   char buffer[65536];
   std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    out.append(buffer, n);
   const int status = pclose(pipe);
   if (error && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
     *error = "'" + command + "' failed (status " + std::to_string(status) + ")";

@@ -42,9 +42,9 @@ struct Options {
 /// One implementation taking part in a case.
 struct Contender {
   std::string name;
-  std::function<void()> prepare;            ///< untimed, before every run (may be empty)
-  std::function<void()> run;                ///< the timed part
-  std::function<std::string()> validate;    ///< after every run: "" when right, else what is wrong
+  std::function<void()> prepare;          ///< untimed, before every run (may be empty)
+  std::function<void()> run;              ///< the timed part
+  std::function<std::string()> validate;  ///< after every run: "" when right, else what is wrong
   /// When set, the run timed its own work (e.g. a job under mpirun whose start-up is not part of
   /// the work): called after each run, it returns those seconds, which replace the wall time.
   std::function<double()> self_timed;
@@ -61,9 +61,9 @@ struct Target {
 
 /// A benchmark case: one input, several contenders, targets between them.
 struct Case {
-  std::string input;          ///< what the input is, for the table
-  double work = 0;            ///< amount of work per run (bytes or items) for throughput
-  std::string work_unit;      ///< "bytes" (shown as GB/s) or "items" (shown as M items/s)
+  std::string input;      ///< what the input is, for the table
+  double work = 0;        ///< amount of work per run (bytes or items) for throughput
+  std::string work_unit;  ///< "bytes" (shown as GB/s) or "items" (shown as M items/s)
   std::vector<Contender> contenders;
   std::vector<Target> targets;
 
@@ -89,7 +89,9 @@ std::vector<RegisteredCase> registered_cases();
 /// exit is described in `error` (if given). For cases that time whole programs.
 std::string shell(const std::string& command, std::string* error = nullptr);
 /// `s` in single quotes for the shell (paths made by the benchmark hold no quote).
-inline std::string quote(const std::string& s) { return "'" + s + "'"; }
+inline std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 /// Keeps a value alive and opaque to the optimiser (so a computed sum is not thrown away).
 template <class T>
@@ -101,10 +103,11 @@ inline void keep(const T& value) {
 
 #define HYPAR_BENCH_CONCAT_(a, b) a##b
 #define HYPAR_BENCH_CONCAT(a, b) HYPAR_BENCH_CONCAT_(a, b)
-#define HYPAR_BENCH_CASE(group, name)                                                        \
-  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__)(               \
-      const ::hypar::bench::Options& opt);                                                   \
-  [[maybe_unused]] static const bool HYPAR_BENCH_CONCAT(hypar_bench_registered_, __LINE__) = \
-      ::hypar::bench::register_case(group, name, &HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__)); \
-  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__)(               \
-      [[maybe_unused]] const ::hypar::bench::Options& opt)
+#define HYPAR_BENCH_CASE(group, name)                                                           \
+  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(hypar_bench_case_,                             \
+                                                 __LINE__)(const ::hypar::bench::Options& opt); \
+  [[maybe_unused]] static const bool HYPAR_BENCH_CONCAT(hypar_bench_registered_, __LINE__) =    \
+      ::hypar::bench::register_case(group, name,                                                \
+                                    &HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__));          \
+  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(                                               \
+      hypar_bench_case_, __LINE__)([[maybe_unused]] const ::hypar::bench::Options& opt)

@@ -2,14 +2,13 @@
 // channel 1P1C, unbounded channel 1P1C, ArrayQueue 2P2C). Each run creates a fresh queue, starts
 // the producers on std::threads, consumes on the calling thread (1P1C) or on threads (2P2C), and
 // checks that the consumers saw every item exactly once (count and sum of 0..n-1).
-#include <hypar/chan.hpp>
 #include <tbb/concurrent_queue.h>
 
+#include <atomic>
 #include <boost/lockfree/queue.hpp>
 #include <boost/lockfree/spsc_queue.hpp>
-
-#include <atomic>
 #include <cstdint>
+#include <hypar/chan.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,8 +30,10 @@ struct Tally {
 
 std::string check_tally(const Tally& t, std::uint64_t n) {
   const std::uint64_t want = n * (n - 1) / 2;
-  if (t.count != n) return "received " + std::to_string(t.count) + " items of " + std::to_string(n);
-  if (t.sum != want) return "sum " + std::to_string(t.sum) + ", expected " + std::to_string(want);
+  if (t.count != n)
+    return "received " + std::to_string(t.count) + " items of " + std::to_string(n);
+  if (t.sum != want)
+    return "sum " + std::to_string(t.sum) + ", expected " + std::to_string(want);
   return "";
 }
 
@@ -63,7 +64,8 @@ Tally two_by_two(std::uint64_t n, Push push, Pop pop) {
       const std::uint64_t lo = n * static_cast<std::uint64_t>(p) / 2;
       const std::uint64_t hi = n * static_cast<std::uint64_t>(p + 1) / 2;
       for (std::uint64_t i = lo; i < hi; ++i) {
-        while (!push(i)) std::this_thread::yield();
+        while (!push(i))
+          std::this_thread::yield();
       }
     });
   }
@@ -82,7 +84,8 @@ Tally two_by_two(std::uint64_t n, Push push, Pop pop) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   return Tally{tallies[0].count + tallies[1].count, tallies[0].sum + tallies[1].sum};
 }
 
@@ -96,52 +99,69 @@ HYPAR_BENCH_CASE("chan", "bounded-1p1c/u64") {
   c.input = std::to_string(n) + " uint64, capacity " + std::to_string(kCapacity);
   c.work = static_cast<double>(n);
   c.work_unit = "items";
-  c.add("hypar::bounded", {}, [=] {
-    auto [tx, rx] = hypar::bounded<std::uint64_t>(kCapacity);
-    *tally = one_to_one(
-        n,
-        [&tx = tx](std::uint64_t m) {
-          for (std::uint64_t i = 0; i < m; ++i) tx.send(i);
-          tx.close();
-        },
-        [&rx = rx](std::uint64_t& v) {
-          auto got = rx.recv();
-          if (got) v = *got;
-          return got.has_value();
-        });
-  }, check);
-  c.add("tbb::concurrent_bounded_queue", {}, [=] {
-    tbb::concurrent_bounded_queue<std::uint64_t> q;
-    q.set_capacity(static_cast<std::ptrdiff_t>(kCapacity));
-    std::uint64_t left = n;
-    *tally = one_to_one(
-        n, [&](std::uint64_t m) { for (std::uint64_t i = 0; i < m; ++i) q.push(i); },
-        [&](std::uint64_t& v) {
-          if (left == 0) return false;
-          q.pop(v);  // blocking
-          --left;
-          return true;
-        });
-  }, check);
-  c.add("boost::lockfree::spsc_queue (spinning)", {}, [=] {
-    boost::lockfree::spsc_queue<std::uint64_t> q(kCapacity);
-    std::uint64_t left = n;
-    *tally = one_to_one(
-        n,
-        [&](std::uint64_t m) {
-          for (std::uint64_t i = 0; i < m; ++i) {
-            while (!q.push(i)) {
-            }
-          }
-        },
-        [&](std::uint64_t& v) {
-          if (left == 0) return false;
-          while (!q.pop(v)) {
-          }
-          --left;
-          return true;
-        });
-  }, check);
+  c.add(
+      "hypar::bounded", {},
+      [=] {
+        auto [tx, rx] = hypar::bounded<std::uint64_t>(kCapacity);
+        *tally = one_to_one(
+            n,
+            [&tx = tx](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i)
+                tx.send(i);
+              tx.close();
+            },
+            [&rx = rx](std::uint64_t& v) {
+              auto got = rx.recv();
+              if (got)
+                v = *got;
+              return got.has_value();
+            });
+      },
+      check);
+  c.add(
+      "tbb::concurrent_bounded_queue", {},
+      [=] {
+        tbb::concurrent_bounded_queue<std::uint64_t> q;
+        q.set_capacity(static_cast<std::ptrdiff_t>(kCapacity));
+        std::uint64_t left = n;
+        *tally = one_to_one(
+            n,
+            [&](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i)
+                q.push(i);
+            },
+            [&](std::uint64_t& v) {
+              if (left == 0)
+                return false;
+              q.pop(v);  // blocking
+              --left;
+              return true;
+            });
+      },
+      check);
+  c.add(
+      "boost::lockfree::spsc_queue (spinning)", {},
+      [=] {
+        boost::lockfree::spsc_queue<std::uint64_t> q(kCapacity);
+        std::uint64_t left = n;
+        *tally = one_to_one(
+            n,
+            [&](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i) {
+                while (!q.push(i)) {
+                }
+              }
+            },
+            [&](std::uint64_t& v) {
+              if (left == 0)
+                return false;
+              while (!q.pop(v)) {
+              }
+              --left;
+              return true;
+            });
+      },
+      check);
   c.target("hypar::bounded", "tbb::concurrent_bounded_queue", 3.0,
            "at least 3x tbb::concurrent_bounded_queue");
   return c;
@@ -155,48 +175,66 @@ HYPAR_BENCH_CASE("chan", "unbounded-1p1c/u64") {
   c.input = std::to_string(n) + " uint64";
   c.work = static_cast<double>(n);
   c.work_unit = "items";
-  c.add("hypar::unbounded", {}, [=] {
-    auto [tx, rx] = hypar::unbounded<std::uint64_t>();
-    *tally = one_to_one(
-        n,
-        [&tx = tx](std::uint64_t m) {
-          for (std::uint64_t i = 0; i < m; ++i) tx.send(i);
-          tx.close();
-        },
-        [&rx = rx](std::uint64_t& v) {
-          auto got = rx.recv();
-          if (got) v = *got;
-          return got.has_value();
-        });
-  }, check);
-  c.add("tbb::concurrent_bounded_queue (unlimited)", {}, [=] {
-    tbb::concurrent_bounded_queue<std::uint64_t> q;
-    std::uint64_t left = n;
-    *tally = one_to_one(
-        n, [&](std::uint64_t m) { for (std::uint64_t i = 0; i < m; ++i) q.push(i); },
-        [&](std::uint64_t& v) {
-          if (left == 0) return false;
-          q.pop(v);
-          --left;
-          return true;
-        });
-  }, check);
-  c.add("boost::lockfree::queue (spinning)", {}, [=] {
-    boost::lockfree::queue<std::uint64_t> q(kCapacity);
-    std::uint64_t left = n;
-    *tally = one_to_one(
-        n,
-        [&](std::uint64_t m) {
-          for (std::uint64_t i = 0; i < m; ++i) q.push(i);
-        },
-        [&](std::uint64_t& v) {
-          if (left == 0) return false;
-          while (!q.pop(v)) {
-          }
-          --left;
-          return true;
-        });
-  }, check);
+  c.add(
+      "hypar::unbounded", {},
+      [=] {
+        auto [tx, rx] = hypar::unbounded<std::uint64_t>();
+        *tally = one_to_one(
+            n,
+            [&tx = tx](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i)
+                tx.send(i);
+              tx.close();
+            },
+            [&rx = rx](std::uint64_t& v) {
+              auto got = rx.recv();
+              if (got)
+                v = *got;
+              return got.has_value();
+            });
+      },
+      check);
+  c.add(
+      "tbb::concurrent_bounded_queue (unlimited)", {},
+      [=] {
+        tbb::concurrent_bounded_queue<std::uint64_t> q;
+        std::uint64_t left = n;
+        *tally = one_to_one(
+            n,
+            [&](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i)
+                q.push(i);
+            },
+            [&](std::uint64_t& v) {
+              if (left == 0)
+                return false;
+              q.pop(v);
+              --left;
+              return true;
+            });
+      },
+      check);
+  c.add(
+      "boost::lockfree::queue (spinning)", {},
+      [=] {
+        boost::lockfree::queue<std::uint64_t> q(kCapacity);
+        std::uint64_t left = n;
+        *tally = one_to_one(
+            n,
+            [&](std::uint64_t m) {
+              for (std::uint64_t i = 0; i < m; ++i)
+                q.push(i);
+            },
+            [&](std::uint64_t& v) {
+              if (left == 0)
+                return false;
+              while (!q.pop(v)) {
+              }
+              --left;
+              return true;
+            });
+      },
+      check);
   return c;
 }
 
@@ -208,21 +246,29 @@ HYPAR_BENCH_CASE("chan", "array-queue-2p2c/u64") {
   c.input = std::to_string(n) + " uint64, capacity " + std::to_string(kCapacity);
   c.work = static_cast<double>(n);
   c.work_unit = "items";
-  c.add("hypar::ArrayQueue", {}, [=] {
-    hypar::ArrayQueue<std::uint64_t> q(kCapacity);
-    *tally = two_by_two(
-        n, [&](std::uint64_t v) { return q.push(std::move(v)); },
-        [&](std::uint64_t& v) {
-          auto got = q.pop();
-          if (got) v = *got;
-          return got.has_value();
-        });
-  }, check);
-  c.add("boost::lockfree::queue (fixed_sized)", {}, [=] {
-    boost::lockfree::queue<std::uint64_t, boost::lockfree::fixed_sized<true>> q(kCapacity);
-    *tally = two_by_two(n, [&](std::uint64_t v) { return q.bounded_push(v); },
-                        [&](std::uint64_t& v) { return q.pop(v); });
-  }, check);
+  c.add(
+      "hypar::ArrayQueue", {},
+      [=] {
+        hypar::ArrayQueue<std::uint64_t> q(kCapacity);
+        *tally = two_by_two(
+            n, [&](std::uint64_t v) { return q.push(std::move(v)); },
+            [&](std::uint64_t& v) {
+              auto got = q.pop();
+              if (got)
+                v = *got;
+              return got.has_value();
+            });
+      },
+      check);
+  c.add(
+      "boost::lockfree::queue (fixed_sized)", {},
+      [=] {
+        boost::lockfree::queue<std::uint64_t, boost::lockfree::fixed_sized<true>> q(kCapacity);
+        *tally = two_by_two(
+            n, [&](std::uint64_t v) { return q.bounded_push(v); },
+            [&](std::uint64_t& v) { return q.pop(v); });
+      },
+      check);
   c.target("hypar::ArrayQueue", "boost::lockfree::queue (fixed_sized)", 1.0,
            "at least equal to boost::lockfree::queue");
   return c;

@@ -3,13 +3,12 @@
 // rounds of arithmetic, stage 3 (serial, in order) sums. Both keep the order in the last stage.
 // Both get the same number of worker threads: TBB an arena of `threads`, hypar threads/2 workers
 // for each of its two parallel stages (the serial last stage is the calling thread in both).
-#include <hypar/flow.hpp>
-#include <hypar/core/topology.hpp>
-
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <cstdint>
+#include <hypar/core/topology.hpp>
+#include <hypar/flow.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +24,8 @@ std::uint64_t stage_hash(std::uint64_t x) {
   return x;
 }
 std::uint64_t stage_rounds(std::uint64_t x) {
-  for (int k = 0; k < 16; ++k) x = x * 6364136223846793005ull + 1442695040888963407ull;
+  for (int k = 0; k < 16; ++k)
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
   return x;
 }
 
@@ -35,7 +35,8 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
   const std::size_t n = opt.scaled(5'000'000, 1000);
   const std::size_t threads = opt.threads ? opt.threads : hypar::default_num_threads();
   auto input = std::make_shared<std::vector<std::uint64_t>>(n);
-  for (std::size_t i = 0; i < n; ++i) (*input)[i] = i;
+  for (std::size_t i = 0; i < n; ++i)
+    (*input)[i] = i;
   std::uint64_t want = 0, order = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t v = stage_rounds(stage_hash(i));
@@ -56,7 +57,9 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
       [=] {
         hypar::Pipeline::from(std::span<const std::uint64_t>(*input))
             .stage(stage_hash, {.workers = std::max<std::size_t>(1, threads / 2), .capacity = 1024})
-            .stage(stage_rounds, {.workers = std::max<std::size_t>(1, threads / 2), .capacity = 1024, .ordered = true})
+            .stage(stage_rounds, {.workers = std::max<std::size_t>(1, threads / 2),
+                                  .capacity = 1024,
+                                  .ordered = true})
             .for_each([&](std::uint64_t v) {
               *sum += v;
               *seq = *seq * 31 + v;
@@ -79,15 +82,19 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
                                                       }
                                                       return (*input)[next++];
                                                     }) &
-                  tbb::make_filter<std::uint64_t, std::uint64_t>(tbb::filter_mode::parallel, [](std::uint64_t x) { return stage_hash(x); }) &
-                  tbb::make_filter<std::uint64_t, std::uint64_t>(tbb::filter_mode::parallel, [](std::uint64_t x) { return stage_rounds(x); }) &
-                  tbb::make_filter<std::uint64_t, void>(tbb::filter_mode::serial_in_order, [&](std::uint64_t v) {
-                    *sum += v;
-                    *seq = *seq * 31 + v;
-                  }));
+                  tbb::make_filter<std::uint64_t, std::uint64_t>(
+                      tbb::filter_mode::parallel, [](std::uint64_t x) { return stage_hash(x); }) &
+                  tbb::make_filter<std::uint64_t, std::uint64_t>(
+                      tbb::filter_mode::parallel, [](std::uint64_t x) { return stage_rounds(x); }) &
+                  tbb::make_filter<std::uint64_t, void>(tbb::filter_mode::serial_in_order,
+                                                        [&](std::uint64_t v) {
+                                                          *sum += v;
+                                                          *seq = *seq * 31 + v;
+                                                        }));
         });
       },
       check);
-  c.target("hypar::Pipeline", "tbb::parallel_pipeline", 1.0, "at least equal to tbb::parallel_pipeline");
+  c.target("hypar::Pipeline", "tbb::parallel_pipeline", 1.0,
+           "at least equal to tbb::parallel_pipeline");
   return c;
 }

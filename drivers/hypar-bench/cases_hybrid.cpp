@@ -5,10 +5,9 @@
 // throughput against it.
 #ifdef HYPAR_BENCH_MPI_PROGRAM
 
-#include <hypar/sort.hpp>
-
 #include <cstdint>
 #include <cstdlib>
+#include <hypar/sort.hpp>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -25,33 +24,38 @@ struct Layout {
   int ranks;
   int threads;
   std::string name() const {
-    return std::to_string(ranks) + (ranks == 1 ? " rank x " : " ranks x ") + std::to_string(threads) +
-           (threads == 1 ? " thread" : " threads");
+    return std::to_string(ranks) + (ranks == 1 ? " rank x " : " ranks x ") +
+           std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   }
 };
 
-void add_layout(Case& c, const std::string& label, const std::string& what, std::size_t n, Layout layout) {
+void add_layout(Case& c, const std::string& label, const std::string& what, std::size_t n,
+                Layout layout) {
   auto seconds = std::make_shared<double>(0);
   auto failure = std::make_shared<std::string>();
   // Hybrid runs need the rank's threads on cores of their own: bind ranks to `threads` cores each.
   const std::string binding = layout.threads == 1 ? "--bind-to core" : "--bind-to none";
   const std::string command =
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 HYPAR_NO_LAYOUT_WARNING=1 mpirun --oversubscribe -n " +
-      std::to_string(layout.ranks) + " " + binding + " -x OMP_NUM_THREADS=" + std::to_string(layout.threads) +
-      " -x HYPAR_NUM_THREADS=" + std::to_string(layout.threads) + " " + hypar::bench::quote(HYPAR_BENCH_MPI_PROGRAM) +
-      " " + what + " " + std::to_string(n) + " 1";
-  c.add(label + " " + layout.name(), {},
-        [=] {
-          failure->clear();
-          const std::string out = hypar::bench::shell(command, failure.get());
-          std::istringstream in(out);
-          std::string word, rest;
-          int valid = 0;
-          in >> word >> *seconds >> word >> valid;
-          std::getline(in, rest);
-          if (failure->empty() && valid != 1) *failure = "hypar-bench-mpi " + what + ": wrong result:" + rest + " (" + out + ")";
-        },
-        [=] { return *failure; });
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 HYPAR_NO_LAYOUT_WARNING=1 mpirun "
+      "--oversubscribe -n " +
+      std::to_string(layout.ranks) + " " + binding +
+      " -x OMP_NUM_THREADS=" + std::to_string(layout.threads) +
+      " -x HYPAR_NUM_THREADS=" + std::to_string(layout.threads) + " " +
+      hypar::bench::quote(HYPAR_BENCH_MPI_PROGRAM) + " " + what + " " + std::to_string(n) + " 1";
+  c.add(
+      label + " " + layout.name(), {},
+      [=] {
+        failure->clear();
+        const std::string out = hypar::bench::shell(command, failure.get());
+        std::istringstream in(out);
+        std::string word, rest;
+        int valid = 0;
+        in >> word >> *seconds >> word >> valid;
+        std::getline(in, rest);
+        if (failure->empty() && valid != 1)
+          *failure = "hypar-bench-mpi " + what + ": wrong result:" + rest + " (" + out + ")";
+      },
+      [=] { return *failure; });
   c.contenders.back().self_timed = [=] { return *seconds; };
 }
 
@@ -87,8 +91,12 @@ HYPAR_BENCH_CASE("hybrid", "sort/uint32") {
     (*input)[i] = static_cast<std::uint32_t>(z ^ (z >> 31));
   }
   auto data = std::make_shared<std::vector<std::uint32_t>>();
-  c.add("hypar::par_sort_unstable one process", [=] { *data = *input; }, [=] { hypar::par_sort_unstable(*data); },
-        [=]() -> std::string { return std::is_sorted(data->begin(), data->end()) ? "" : "not sorted"; });
+  c.add(
+      "hypar::par_sort_unstable one process", [=] { *data = *input; },
+      [=] { hypar::par_sort_unstable(*data); },
+      [=]() -> std::string {
+        return std::is_sorted(data->begin(), data->end()) ? "" : "not sorted";
+      });
   c.target("dist::par_sort 2 ranks x 1 thread", "dist::par_sort 1 rank x 2 threads", 0.9,
            "the MPI layout at least 0.9x the threaded one");
   return c;

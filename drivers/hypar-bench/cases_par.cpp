@@ -2,8 +2,6 @@
 // reduce f64, map triad, par_chunks + sin sum, fork-join). hypar runs on the calling thread with
 // its default thread count, or inside a ThreadPool when --threads asks for another count; the
 // peers use the same count.
-#include <hypar/hypar.hpp>
-#include <hypar/kernels.hpp>
 #include <omp.h>
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
@@ -12,6 +10,8 @@
 #include <atomic>
 #include <cmath>
 #include <functional>
+#include <hypar/hypar.hpp>
+#include <hypar/kernels.hpp>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,12 +34,14 @@ class Runner {
  public:
   explicit Runner(std::size_t threads) {
     if (threads != hypar::default_num_threads()) {
-      pool_ = std::make_shared<hypar::ThreadPool>(hypar::ThreadPoolBuilder().num_threads(threads).build());
+      pool_ = std::make_shared<hypar::ThreadPool>(
+          hypar::ThreadPoolBuilder().num_threads(threads).build());
     }
   }
   template <class F>
   auto install(F&& f) const {
-    if (pool_) return pool_->install(std::forward<F>(f));
+    if (pool_)
+      return pool_->install(std::forward<F>(f));
     return f();
   }
 
@@ -47,10 +49,13 @@ class Runner {
   std::shared_ptr<hypar::ThreadPool> pool_;
 };
 
-std::shared_ptr<Runner> make_pool(std::size_t threads) { return std::make_shared<Runner>(threads); }
+std::shared_ptr<Runner> make_pool(std::size_t threads) {
+  return std::make_shared<Runner>(threads);
+}
 
 std::string close_to(double got, double want, double tolerance) {
-  if (std::abs(got - want) <= tolerance) return "";
+  if (std::abs(got - want) <= tolerance)
+    return "";
   return "expected " + std::to_string(want) + ", got " + std::to_string(got);
 }
 
@@ -67,7 +72,8 @@ HYPAR_BENCH_CASE("par", "sum/f64") {
     });
   });
   double want = 0;
-  for (double v : *x) want += v;
+  for (double v : *x)
+    want += v;
   const double tolerance = 1e-12 * want;
   auto result = std::make_shared<double>(0);
   auto check = [=] { return close_to(*result, want, tolerance); };
@@ -76,52 +82,75 @@ HYPAR_BENCH_CASE("par", "sum/f64") {
   c.input = std::to_string(n) + " doubles";
   c.work = static_cast<double>(n * sizeof(double));
   c.work_unit = "bytes";
-  c.add("hypar sum", {}, [=] { *result = pool->install([&] { return hypar::par_iter(*x).sum(); }); }, check);
-  c.add("hypar deterministic sum", {},
-        [=] { *result = pool->install([&] { return hypar::par_iter(*x).deterministic().sum(); }); }, check);
-  c.add("hypar reduce(+)", {}, [=] {
-    *result = pool->install([&] { return hypar::par_iter(*x).reduce([] { return 0.0; }, std::plus<>()); });
-  }, check);
-  c.add("stream read (omp, 16 lanes)", {}, [=] {
-    const double* p = x->data();
-    double s = 0;
+  c.add(
+      "hypar sum", {}, [=] { *result = pool->install([&] { return hypar::par_iter(*x).sum(); }); },
+      check);
+  c.add(
+      "hypar deterministic sum", {},
+      [=] { *result = pool->install([&] { return hypar::par_iter(*x).deterministic().sum(); }); },
+      check);
+  c.add(
+      "hypar reduce(+)", {},
+      [=] {
+        *result = pool->install(
+            [&] { return hypar::par_iter(*x).reduce([] { return 0.0; }, std::plus<>()); });
+      },
+      check);
+  c.add(
+      "stream read (omp, 16 lanes)", {},
+      [=] {
+        const double* p = x->data();
+        double s = 0;
 #pragma omp parallel num_threads(nt) reduction(+ : s)
-    {
-      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-      const std::size_t nthr = static_cast<std::size_t>(omp_get_num_threads());
-      const std::size_t lo = n * t / nthr;
-      const std::size_t hi = n * (t + 1) / nthr;
-      double acc[16] = {};
-      std::size_t i = lo;
-      for (; i + 16 <= hi; i += 16) {
-        for (std::size_t l = 0; l < 16; ++l) acc[l] += p[i + l];
-      }
-      for (; i < hi; ++i) acc[0] += p[i];
-      for (double a : acc) s += a;
-    }
-    *result = s;
-  }, check);
+        {
+          const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+          const std::size_t nthr = static_cast<std::size_t>(omp_get_num_threads());
+          const std::size_t lo = n * t / nthr;
+          const std::size_t hi = n * (t + 1) / nthr;
+          double acc[16] = {};
+          std::size_t i = lo;
+          for (; i + 16 <= hi; i += 16) {
+            for (std::size_t l = 0; l < 16; ++l)
+              acc[l] += p[i + l];
+          }
+          for (; i < hi; ++i)
+            acc[0] += p[i];
+          for (double a : acc)
+            s += a;
+        }
+        *result = s;
+      },
+      check);
   // TBB's workers keep spinning for a while after parallel_reduce returns, which slows whatever
   // runs next on a 2-core node: the contender after it is a non-target peer (the harness runs
   // contenders round-robin in this order).
-  c.add("tbb::parallel_reduce", {}, [=] {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-    *result = tbb::parallel_reduce(
-        tbb::blocked_range<std::size_t>(0, n), 0.0,
-        [&](const tbb::blocked_range<std::size_t>& r, double s) {
-          for (std::size_t i = r.begin(); i != r.end(); ++i) s += (*x)[i];
-          return s;
-        },
-        std::plus<>());
-  }, check);
-  c.add("omp parallel for simd reduction", {}, [=] {
-    const double* p = x->data();
-    double s = 0;
+  c.add(
+      "tbb::parallel_reduce", {},
+      [=] {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+        *result = tbb::parallel_reduce(
+            tbb::blocked_range<std::size_t>(0, n), 0.0,
+            [&](const tbb::blocked_range<std::size_t>& r, double s) {
+              for (std::size_t i = r.begin(); i != r.end(); ++i)
+                s += (*x)[i];
+              return s;
+            },
+            std::plus<>());
+      },
+      check);
+  c.add(
+      "omp parallel for simd reduction", {},
+      [=] {
+        const double* p = x->data();
+        double s = 0;
 #pragma omp parallel for simd reduction(+ : s) num_threads(nt) schedule(static)
-    for (std::size_t i = 0; i < n; ++i) s += p[i];
-    *result = s;
-  }, check);
-  c.target("hypar sum", "stream read (omp, 16 lanes)", 0.9, "at least 90 % of the in-run read bandwidth");
+        for (std::size_t i = 0; i < n; ++i)
+          s += p[i];
+        *result = s;
+      },
+      check);
+  c.target("hypar sum", "stream read (omp, 16 lanes)", 0.9,
+           "at least 90 % of the in-run read bandwidth");
   c.target("hypar deterministic sum", "stream read (omp, 16 lanes)", 0.8,
            "deterministic() at least 80 % of the read bandwidth");
   return c;
@@ -140,35 +169,53 @@ HYPAR_BENCH_CASE("par", "map-triad/f64") {
   }
   auto check = [=]() -> std::string {
     for (std::size_t i = 0; i < n; i += 997) {
-      if ((*a)[i] != static_cast<double>(i % 13) + 3.0 * static_cast<double>(i % 5)) return "triad wrong at " + std::to_string(i);
+      if ((*a)[i] != static_cast<double>(i % 13) + 3.0 * static_cast<double>(i % 5))
+        return "triad wrong at " + std::to_string(i);
     }
     return "";
   };
-  auto reset = [=] { (*a)[0] = -1; (*a)[n - 1] = -1; };
+  auto reset = [=] {
+    (*a)[0] = -1;
+    (*a)[n - 1] = -1;
+  };
   const int nt = static_cast<int>(threads);
   Case c;
   c.input = std::to_string(n) + " doubles, a = b + 3 d";
   c.work = static_cast<double>(3 * n * sizeof(double));
   c.work_unit = "bytes";
-  c.add("hypar zip for_each", reset, [=] {
-    pool->install([&] {
-      hypar::par_iter_mut(*a).zip(hypar::par_iter(*b)).zip(hypar::par_iter(*d)).for_each([](auto p) {
-        p.first.first = p.first.second + 3.0 * p.second;
-      });
-    });
-  }, check);
-  c.add("hypar map collect_into", reset, [=] {
-    pool->install([&] {
-      hypar::par_iter(*b).zip(hypar::par_iter(*d)).map([](auto p) { return p.first + 3.0 * p.second; }).collect_into(*a);
-    });
-  }, check);
-  c.add("omp parallel for simd triad", reset, [=] {
-    double* pa = a->data();
-    const double* pb = b->data();
-    const double* pd = d->data();
+  c.add(
+      "hypar zip for_each", reset,
+      [=] {
+        pool->install([&] {
+          hypar::par_iter_mut(*a)
+              .zip(hypar::par_iter(*b))
+              .zip(hypar::par_iter(*d))
+              .for_each([](auto p) { p.first.first = p.first.second + 3.0 * p.second; });
+        });
+      },
+      check);
+  c.add(
+      "hypar map collect_into", reset,
+      [=] {
+        pool->install([&] {
+          hypar::par_iter(*b)
+              .zip(hypar::par_iter(*d))
+              .map([](auto p) { return p.first + 3.0 * p.second; })
+              .collect_into(*a);
+        });
+      },
+      check);
+  c.add(
+      "omp parallel for simd triad", reset,
+      [=] {
+        double* pa = a->data();
+        const double* pb = b->data();
+        const double* pd = d->data();
 #pragma omp parallel for simd num_threads(nt) schedule(static)
-    for (std::size_t i = 0; i < n; ++i) pa[i] = pb[i] + 3.0 * pd[i];
-  }, check);
+        for (std::size_t i = 0; i < n; ++i)
+          pa[i] = pb[i] + 3.0 * pd[i];
+      },
+      check);
   c.target("hypar zip for_each", "omp parallel for simd triad", 0.9, "at least 90 % of raw OpenMP");
   return c;
 }
@@ -179,7 +226,8 @@ HYPAR_BENCH_CASE("par", "chunks-sin-sum/f64") {
   const std::size_t threads = thread_count(opt);
   auto pool = make_pool(threads);
   auto x = std::make_shared<std::vector<double>>(n);
-  for (std::size_t i = 0; i < n; ++i) (*x)[i] = static_cast<double>(i % 10'000) * 1e-3;
+  for (std::size_t i = 0; i < n; ++i)
+    (*x)[i] = static_cast<double>(i % 10'000) * 1e-3;
   double want = 0;
   for (std::size_t i = 0; i < n; i += chunk) {
     want += hypar::kernels::sin_sum(std::span<const double>(*x).subspan(i, std::min(chunk, n - i)));
@@ -191,23 +239,36 @@ HYPAR_BENCH_CASE("par", "chunks-sin-sum/f64") {
   c.input = std::to_string(n) + " doubles, chunks of 10000";
   c.work = static_cast<double>(n);
   c.work_unit = "items";
-  c.add("hypar par_chunks + kernels::sin_sum", {}, [=] {
-    *result = pool->install([&] {
-      return hypar::par_chunks(*x, chunk).map([](std::span<const double> s) { return hypar::kernels::sin_sum(s); }).sum();
-    });
-  }, check);
-  c.add("scalar std::sin loop (1 thread)", {}, [=] {
-    double s = 0;
-    for (double v : *x) s += std::sin(v);
-    *result = s;
-  }, check);
-  c.add("omp parallel for std::sin", {}, [=] {
-    const double* p = x->data();
-    double s = 0;
+  c.add(
+      "hypar par_chunks + kernels::sin_sum", {},
+      [=] {
+        *result = pool->install([&] {
+          return hypar::par_chunks(*x, chunk)
+              .map([](std::span<const double> s) { return hypar::kernels::sin_sum(s); })
+              .sum();
+        });
+      },
+      check);
+  c.add(
+      "scalar std::sin loop (1 thread)", {},
+      [=] {
+        double s = 0;
+        for (double v : *x)
+          s += std::sin(v);
+        *result = s;
+      },
+      check);
+  c.add(
+      "omp parallel for std::sin", {},
+      [=] {
+        const double* p = x->data();
+        double s = 0;
 #pragma omp parallel for reduction(+ : s) num_threads(nt) schedule(static)
-    for (std::size_t i = 0; i < n; ++i) s += std::sin(p[i]);
-    *result = s;
-  }, check);
+        for (std::size_t i = 0; i < n; ++i)
+          s += std::sin(p[i]);
+        *result = s;
+      },
+      check);
   c.target("hypar par_chunks + kernels::sin_sum", "scalar std::sin loop (1 thread)", 4.0,
            "at least 4x the scalar loop on one thread");
   return c;
@@ -227,31 +288,44 @@ HYPAR_BENCH_CASE("par", "fork-join/empty") {
   c.input = std::to_string(rounds) + " empty fork-joins";
   c.work = static_cast<double>(rounds);
   c.work_unit = "items";
-  c.add("hypar par_range(0, 2).for_each", reset, [=] {
-    pool->install([&] {
-      for (std::size_t r = 0; r < rounds; ++r) {
-        hypar::par_range(0, 2).for_each([&](int) { counter->fetch_add(1, std::memory_order_relaxed); });
-      }
-    });
-  }, check);
-  c.add("hypar join", reset, [=] {
-    pool->install([&] {
-      for (std::size_t r = 0; r < rounds; ++r) {
-        hypar::join([&] { counter->fetch_add(1, std::memory_order_relaxed); },
-                    [&] { counter->fetch_add(1, std::memory_order_relaxed); });
-      }
-    });
-  }, check);
-  c.add("omp parallel", reset, [=] {
-    for (std::size_t r = 0; r < rounds; ++r) {
+  c.add(
+      "hypar par_range(0, 2).for_each", reset,
+      [=] {
+        pool->install([&] {
+          for (std::size_t r = 0; r < rounds; ++r) {
+            hypar::par_range(0, 2).for_each(
+                [&](int) { counter->fetch_add(1, std::memory_order_relaxed); });
+          }
+        });
+      },
+      check);
+  c.add(
+      "hypar join", reset,
+      [=] {
+        pool->install([&] {
+          for (std::size_t r = 0; r < rounds; ++r) {
+            hypar::join([&] { counter->fetch_add(1, std::memory_order_relaxed); },
+                        [&] { counter->fetch_add(1, std::memory_order_relaxed); });
+          }
+        });
+      },
+      check);
+  c.add(
+      "omp parallel", reset,
+      [=] {
+        for (std::size_t r = 0; r < rounds; ++r) {
 #pragma omp parallel num_threads(nt)
-      {
-        if (omp_get_thread_num() < 2) counter->fetch_add(1, std::memory_order_relaxed);
-      }
-      if (nt == 1) counter->fetch_add(1, std::memory_order_relaxed);
-    }
-  }, check);
-  c.target("hypar par_range(0, 2).for_each", "omp parallel", 1.0 / 1.5, "within 1.5x of raw omp parallel");
+          {
+            if (omp_get_thread_num() < 2)
+              counter->fetch_add(1, std::memory_order_relaxed);
+          }
+          if (nt == 1)
+            counter->fetch_add(1, std::memory_order_relaxed);
+        }
+      },
+      check);
+  c.target("hypar par_range(0, 2).for_each", "omp parallel", 1.0 / 1.5,
+           "within 1.5x of raw omp parallel");
   c.target("hypar join", "omp parallel", 1.0 / 1.5, "within 1.5x of raw omp parallel");
   return c;
 }

@@ -23,8 +23,8 @@ using hypar::bench::shell;
 
 /// Deterministic text: words, tabs, long and empty lines (the same generator idea as the corpus).
 void write_text(const fs::path& path, std::size_t bytes, std::uint64_t seed) {
-  static const char* const words[] = {"alpha", "beta", "gamma", "delta", "eps", "zeta",
-                                      "eta",   "theta", "iota", "kappa", "lambda", "mu"};
+  static const char* const words[] = {"alpha", "beta",  "gamma", "delta", "eps",    "zeta",
+                                      "eta",   "theta", "iota",  "kappa", "lambda", "mu"};
   std::string text;
   text.reserve(bytes);
   std::uint64_t s = seed | 1;
@@ -37,13 +37,15 @@ void write_text(const fs::path& path, std::size_t bytes, std::uint64_t seed) {
   while (text.size() < bytes) {
     const unsigned n = static_cast<unsigned>(next() % 16);
     for (unsigned w = 0; w < n; ++w) {
-      if (w) text += (next() % 17 == 0) ? '\t' : ' ';
+      if (w)
+        text += (next() % 17 == 0) ? '\t' : ' ';
       text += words[next() % 12];
     }
     text += '\n';
   }
   text.resize(bytes);
-  std::ofstream(path, std::ios::binary).write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 /// The totals line of `wc` (lines words bytes) for the inputs: the reference.
@@ -58,7 +60,8 @@ std::string wc_totals(const std::string& inputs) {
 /// The totals hypar-stats printed (CSV "total" row): lines,words,bytes.
 std::string stats_totals(const std::string& csv) {
   const auto at = csv.rfind("\ntotal,");
-  if (at == std::string::npos) return "no total row";
+  if (at == std::string::npos)
+    return "no total row";
   std::string row = csv.substr(at + 7);
   std::string lines, words, bytes;
   std::istringstream in(row);
@@ -81,24 +84,34 @@ Case stats_case(const std::string& stats_args, std::uint64_t bytes, const std::s
   auto output = std::make_shared<std::string>();
   auto failure = std::make_shared<std::string>();
   auto check = [=]() -> std::string {
-    if (!failure->empty()) return *failure;
+    if (!failure->empty())
+      return *failure;
     const std::string got = stats_totals(*output);
     return got == want ? "" : "hypar-stats totals " + got + " != wc " + want;
   };
   const std::string mpirun =
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe ";
   const std::string args = " --no-progress --format csv " + stats_args;
-  c.add("hypar-stats 1 rank x 2 threads", {}, [=] {
-    failure->clear();
-    *output = shell(mpirun + "-n 1 --bind-to none -x OMP_NUM_THREADS=2 " + quote(program) +
-                        " --threads 2" + args, failure.get());
-  }, check);
-  c.add("hypar-stats 2 ranks x 1 thread", {}, [=] {
-    failure->clear();
-    *output = shell(mpirun + "-n 2 --bind-to core -x OMP_NUM_THREADS=1 " + quote(program) +
-                        " --threads 1" + args, failure.get());
-  }, check);
-  c.add("LC_ALL=C wc -lwcL", {}, [=] { shell("LC_ALL=C wc -lwcL " + inputs_arg + " > /dev/null"); });
+  c.add(
+      "hypar-stats 1 rank x 2 threads", {},
+      [=] {
+        failure->clear();
+        *output = shell(mpirun + "-n 1 --bind-to none -x OMP_NUM_THREADS=2 " + quote(program) +
+                            " --threads 2" + args,
+                        failure.get());
+      },
+      check);
+  c.add(
+      "hypar-stats 2 ranks x 1 thread", {},
+      [=] {
+        failure->clear();
+        *output = shell(mpirun + "-n 2 --bind-to core -x OMP_NUM_THREADS=1 " + quote(program) +
+                            " --threads 1" + args,
+                        failure.get());
+      },
+      check);
+  c.add("LC_ALL=C wc -lwcL", {},
+        [=] { shell("LC_ALL=C wc -lwcL " + inputs_arg + " > /dev/null"); });
   c.add("cat > /dev/null", {}, [=] { shell("cat " + inputs_arg + " > /dev/null"); });
   c.target("hypar-stats 1 rank x 2 threads", "LC_ALL=C wc -lwcL", 40.0, "at least 40x wc");
   c.target("hypar-stats 2 ranks x 1 thread", "hypar-stats 1 rank x 2 threads", 0.9,
@@ -118,10 +131,11 @@ fs::path bench_dir() {
 HYPAR_BENCH_CASE("stats", "one large file") {
   const std::size_t bytes = opt.scaled(std::size_t{1} << 30, 1 << 20);
   const fs::path file = bench_dir() / ("large-" + std::to_string(bytes) + ".txt");
-  if (!fs::exists(file) || fs::file_size(file) != bytes) write_text(file, bytes, 42);
+  if (!fs::exists(file) || fs::file_size(file) != bytes)
+    write_text(file, bytes, 42);
   shell("cat " + quote(file.string()) + " > /dev/null");  // cached, as the benchmark says
-  Case c = stats_case(quote(file.string()), bytes, std::to_string(bytes >> 20) + " MiB cached text file",
-                      quote(file.string()));
+  Case c = stats_case(quote(file.string()), bytes,
+                      std::to_string(bytes >> 20) + " MiB cached text file", quote(file.string()));
   // BENCHMARKS.md: at least 8 GB/s on 2 cores.
   return c;
 }
@@ -132,7 +146,8 @@ HYPAR_BENCH_CASE("stats", "many small files") {
   const fs::path dir = bench_dir() / ("small-" + std::to_string(files));
   if (!fs::exists(dir / ("f" + std::to_string(files - 1) + ".txt"))) {
     fs::create_directories(dir);
-    for (std::size_t i = 0; i < files; ++i) write_text(dir / ("f" + std::to_string(i) + ".txt"), each, i + 1);
+    for (std::size_t i = 0; i < files; ++i)
+      write_text(dir / ("f" + std::to_string(i) + ".txt"), each, i + 1);
   }
   shell("cat " + quote(dir.string()) + "/* > /dev/null");
   // hypar-stats walks the folder (mpirun cannot pass 10 000 arguments); wc and cat get the files.

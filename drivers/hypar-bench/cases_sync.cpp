@@ -1,12 +1,11 @@
 // hypar-bench cases for the contention tools (API.md section 6): padded against packed counters,
 // ThreadLocal accumulation against one shared atomic, ShardedMap against one locked map.
 // BENCHMARKS.md sets no target for these rows; they show what the tools buy on this machine.
+#include <atomic>
+#include <cstdint>
 #include <hypar/core/thread_scope.hpp>
 #include <hypar/core/topology.hpp>
 #include <hypar/sync.hpp>
-
-#include <atomic>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,7 +21,8 @@ using hypar::bench::Case;
 template <class F>
 void on_threads(std::size_t threads, F body) {
   hypar::thread_scope([&](hypar::ThreadScope& s) {
-    for (std::size_t t = 0; t < threads; ++t) s.spawn([&body, t] { body(t); });
+    for (std::size_t t = 0; t < threads; ++t)
+      s.spawn([&body, t] { body(t); });
   });
 }
 
@@ -44,40 +44,47 @@ HYPAR_BENCH_CASE("sync", "counters/padded-vs-packed") {
   auto packed = std::make_shared<Packed>();
   auto padded = std::make_shared<Padded>();
   Case c;
-  c.input = std::to_string(threads) + " threads x " + std::to_string(n) + " increments of their own counter";
+  c.input = std::to_string(threads) + " threads x " + std::to_string(n) +
+            " increments of their own counter";
   c.work = static_cast<double>(n * threads);
   c.work_unit = "items";
   const std::size_t slots = std::min<std::size_t>(threads, 8);
   c.add(
       "hypar CachePadded",
       [=] {
-        for (auto& x : padded->c) x->store(0);
+        for (auto& x : padded->c)
+          x->store(0);
       },
       [=] {
         on_threads(threads, [&](std::size_t t) {
           auto& counter = *padded->c[t % slots];
-          for (std::uint64_t i = 0; i < n; ++i) counter.fetch_add(1, std::memory_order_relaxed);
+          for (std::uint64_t i = 0; i < n; ++i)
+            counter.fetch_add(1, std::memory_order_relaxed);
         });
       },
       [=]() -> std::string {
         std::uint64_t sum = 0;
-        for (auto& x : padded->c) sum += x->load();
+        for (auto& x : padded->c)
+          sum += x->load();
         return sum == n * threads ? "" : "lost increments";
       });
   c.add(
       "packed atomics (one line)",
       [=] {
-        for (auto& x : packed->c) x.store(0);
+        for (auto& x : packed->c)
+          x.store(0);
       },
       [=] {
         on_threads(threads, [&](std::size_t t) {
           auto& counter = packed->c[t % slots];
-          for (std::uint64_t i = 0; i < n; ++i) counter.fetch_add(1, std::memory_order_relaxed);
+          for (std::uint64_t i = 0; i < n; ++i)
+            counter.fetch_add(1, std::memory_order_relaxed);
         });
       },
       [=]() -> std::string {
         std::uint64_t sum = 0;
-        for (auto& x : packed->c) sum += x.load();
+        for (auto& x : packed->c)
+          sum += x.load();
         return sum == n * threads ? "" : "lost increments";
       });
   return c;
@@ -113,7 +120,8 @@ HYPAR_BENCH_CASE("sync", "accumulate/thread-local-vs-shared-atomic") {
       [=] {
         shared->store(0);
         on_threads(threads, [&](std::size_t) {
-          for (std::uint64_t i = 0; i < n; ++i) shared->fetch_add(1, std::memory_order_relaxed);
+          for (std::uint64_t i = 0; i < n; ++i)
+            shared->fetch_add(1, std::memory_order_relaxed);
         });
         *result = shared->load();
       },
@@ -137,7 +145,8 @@ HYPAR_BENCH_CASE("sync", "map/sharded-vs-one-lock") {
         hypar::ShardedMap<std::uint64_t, std::uint64_t> map;
         on_threads(threads, [&](std::size_t t) {
           for (std::uint64_t i = 0; i < n; ++i) {
-            map.update(key_of(t, i), [](std::optional<std::uint64_t> old) { return old.value_or(0) + 1; });
+            map.update(key_of(t, i),
+                       [](std::optional<std::uint64_t> old) { return old.value_or(0) + 1; });
           }
         });
         std::uint64_t sum = 0;
@@ -157,7 +166,8 @@ HYPAR_BENCH_CASE("sync", "map/sharded-vs-one-lock") {
           }
         });
         std::uint64_t sum = 0;
-        for (const auto& [k, v] : map) sum += v;
+        for (const auto& [k, v] : map)
+          sum += v;
         *total = sum;
       },
       check);

@@ -1,12 +1,12 @@
-// hypar-bench: runs every selected case, prints a table (and JSON), exits 1 if any output was wrong.
-#include <hypar/hypar.hpp>
-#include <hypar/kernels.hpp>
-
+// hypar-bench: runs every selected case, prints a table (and JSON), exits 1 if any output was
+// wrong.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <hypar/hypar.hpp>
+#include <hypar/kernels.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -34,7 +34,8 @@ struct Timing {
 };
 
 std::string throughput(const Case& c, double seconds) {
-  if (c.work <= 0 || seconds <= 0) return "";
+  if (c.work <= 0 || seconds <= 0)
+    return "";
   char buf[64];
   if (c.work_unit == "bytes") {
     std::snprintf(buf, sizeof buf, "%.2f GB/s", c.work / seconds / 1e9);
@@ -47,7 +48,8 @@ std::string throughput(const Case& c, double seconds) {
 
 const Timing* find(const std::vector<Timing>& timings, const std::string& name) {
   for (const auto& t : timings) {
-    if (t.name == name) return &t;
+    if (t.name == name)
+      return &t;
   }
   return nullptr;
 }
@@ -55,8 +57,9 @@ const Timing* find(const std::vector<Timing>& timings, const std::string& name) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hypar-bench: every hypar pattern against its peers, side by side in one run.\n"
-               "Only ratios measured in the same run count; targets come from BENCHMARKS.md."};
+  CLI::App app{
+      "hypar-bench: every hypar pattern against its peers, side by side in one run.\n"
+      "Only ratios measured in the same run count; targets come from BENCHMARKS.md."};
   Options opt;
   std::string filter = ".*";
   std::string json_path;
@@ -87,11 +90,13 @@ int main(int argc, char** argv) {
                  filter.c_str(), e.what());
     return 2;
   }
-  if (opt.threads == 0) opt.threads = hypar::default_num_threads();
+  if (opt.threads == 0)
+    opt.threads = hypar::default_num_threads();
 
   const auto cases = hypar::bench::registered_cases();
   if (list) {
-    for (const auto& rc : cases) std::printf("%s/%s\n", rc.group.c_str(), rc.name.c_str());
+    for (const auto& rc : cases)
+      std::printf("%s/%s\n", rc.group.c_str(), rc.name.c_str());
     return 0;
   }
 
@@ -115,22 +120,28 @@ int main(int argc, char** argv) {
   int wrong = 0, missed = 0, met = 0;
   for (const auto& rc : cases) {
     const std::string full = rc.group + "/" + rc.name;
-    if (!std::regex_search(full, selected)) continue;
+    if (!std::regex_search(full, selected))
+      continue;
     Case c = rc.factory(opt);
     std::vector<Timing> timings;
-    for (const auto& contender : c.contenders) timings.push_back({contender.name, {}, {}});
+    for (const auto& contender : c.contenders)
+      timings.push_back({contender.name, {}, {}});
     // Alternate the contenders rep by rep, so drift in the machine's speed hits all alike.
     for (int rep = 0; rep < opt.reps; ++rep) {
       for (std::size_t i = 0; i < c.contenders.size(); ++i) {
         auto& contender = c.contenders[i];
-        if (contender.prepare) contender.prepare();
-        if (settle_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
+        if (contender.prepare)
+          contender.prepare();
+        if (settle_ms > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
         const auto start = std::chrono::steady_clock::now();
         contender.run();
         const auto stop = std::chrono::steady_clock::now();
-        timings[i].seconds.push_back(contender.self_timed ? contender.self_timed()
-                                                          : std::chrono::duration<double>(stop - start).count());
-        if (contender.validate && timings[i].error.empty()) timings[i].error = contender.validate();
+        timings[i].seconds.push_back(contender.self_timed
+                                         ? contender.self_timed()
+                                         : std::chrono::duration<double>(stop - start).count());
+        if (contender.validate && timings[i].error.empty())
+          timings[i].error = contender.validate();
       }
     }
 
@@ -189,7 +200,8 @@ int main(int argc, char** argv) {
   report["targets_met"] = met;
   report["targets_missed"] = missed;
   report["wrong_results"] = wrong;
-  if (table) std::printf("targets: %d met, %d missed; wrong results: %d\n", met, missed, wrong);
+  if (table)
+    std::printf("targets: %d met, %d missed; wrong results: %d\n", met, missed, wrong);
 
   if (!json_path.empty()) {
     if (json_path == "-") {

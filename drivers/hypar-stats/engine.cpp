@@ -1,16 +1,15 @@
 // The counting engine: a read stage and a count stage of a hypar::Pipeline (see engine.hpp).
 #include "engine.hpp"
 
-#include <hypar/chan.hpp>
-#include <hypar/flow.hpp>
-#include <hypar/sync.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <memory>
 #include <cerrno>
+#include <hypar/chan.hpp>
+#include <hypar/flow.hpp>
+#include <hypar/sync.hpp>
+#include <memory>
 #include <span>
 #include <utility>
 
@@ -30,10 +29,12 @@ long long read_at(int fd, std::byte* buffer, std::size_t size, std::uint64_t off
   while (done < size) {
     const ssize_t n = ::pread(fd, buffer + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return -errno;
     }
-    if (n == 0) break;  // end of file: the file shrank since it was partitioned
+    if (n == 0)
+      break;  // end of file: the file shrank since it was partitioned
     done += static_cast<std::size_t>(n);
   }
   return static_cast<long long>(done);
@@ -59,7 +60,8 @@ Filled read_block(const Chunk& chunk, const Block& block, Buffer buffer) {
     filled.error_code = errno;
     return filled;
   }
-  const long long got = read_at(fd, filled.buffer.get(), static_cast<std::size_t>(block.length), block.offset);
+  const long long got =
+      read_at(fd, filled.buffer.get(), static_cast<std::size_t>(block.length), block.offset);
   ::close(fd);
   if (got < 0) {
     filled.error_code = static_cast<std::int32_t>(-got);
@@ -77,7 +79,8 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
   std::vector<Block> blocks;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     for (std::uint64_t at = 0; at < chunks[c].length; at += buffer_bytes) {
-      blocks.push_back({c, chunks[c].offset + at, std::min<std::uint64_t>(buffer_bytes, chunks[c].length - at)});
+      blocks.push_back(
+          {c, chunks[c].offset + at, std::min<std::uint64_t>(buffer_bytes, chunks[c].length - at)});
     }
   }
   const std::size_t threads = std::max<std::size_t>(1, options.threads);
@@ -86,13 +89,16 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
   // pipeline bounds the blocks in flight (readers' batches, the queue into the count stage,
   // counters' batches), and the pool is sized to hold them all, so no buffer is ever dropped and
   // made again: memory stays at a few buffers per thread.
-  const std::size_t readers = std::max<std::size_t>(1, threads / 2);  // a page-cache copy is faster than a count
-  const std::size_t in_flight = 2 * (readers + threads) * std::min<std::size_t>(threads, 64) + threads + 2;
+  const std::size_t readers =
+      std::max<std::size_t>(1, threads / 2);  // a page-cache copy is faster than a count
+  const std::size_t in_flight =
+      2 * (readers + threads) * std::min<std::size_t>(threads, 64) + threads + 2;
   hypar::ArrayQueue<Buffer> pool(in_flight);
   hypar::ThreadLocal<std::vector<Piece>> counted;
   auto read = [&](const Block& block) {
     Buffer buffer = pool.pop().value_or(nullptr);
-    if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
+    if (!buffer)
+      buffer = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
     return read_block(chunks[block.chunk], block, std::move(buffer));
   };
   auto count = [&](Filled filled) {
@@ -101,7 +107,8 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
     piece.offset = filled.offset;
     piece.error_code = filled.error_code;
     if (filled.error_code == 0) {
-      piece.stats = hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer.get(), filled.size));
+      piece.stats =
+          hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer.get(), filled.size));
     }
     counted.local().push_back(piece);
     (void)pool.push(std::move(filled.buffer));  // a full pool drops the buffer
@@ -111,11 +118,14 @@ std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOp
       .stage(read, {.workers = readers, .capacity = threads})
       .stage(count, {.workers = threads, .capacity = threads})
       .for_each([&](std::size_t bytes) {
-        if (progress) progress(bytes);
+        if (progress)
+          progress(bytes);
       });
   std::vector<Piece> pieces;
   pieces.reserve(blocks.size());
-  counted.for_each([&](const std::vector<Piece>& mine) { pieces.insert(pieces.end(), mine.begin(), mine.end()); });
+  counted.for_each([&](const std::vector<Piece>& mine) {
+    pieces.insert(pieces.end(), mine.begin(), mine.end());
+  });
   coalesce(pieces);
   return pieces;
 }
@@ -128,7 +138,8 @@ void coalesce(std::vector<Piece>& pieces) {
   for (const Piece& p : pieces) {
     if (!out.empty() && out.back().file_index == p.file_index) {
       Piece& last = out.back();
-      if (last.error_code != 0) continue;  // the file already failed: one error is enough
+      if (last.error_code != 0)
+        continue;  // the file already failed: one error is enough
       if (p.error_code != 0) {
         last = p;
         continue;

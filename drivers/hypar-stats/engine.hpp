@@ -14,11 +14,10 @@
 // whatever the file sizes. The pieces of all threads are coalesced at the end (merged across
 // block boundaries in file order).
 
-#include <hypar/kernels/text.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <hypar/kernels/text.hpp>
 #include <string>
 #include <vector>
 
@@ -36,9 +35,9 @@ struct Chunk {
 /// gather them to rank 0, where the pieces of each file are merged in offset order.
 struct Piece {
   std::uint64_t file_index = 0;
-  std::uint64_t offset = 0;            ///< where the counted range starts in the file
-  hypar::kernels::TextStats stats{};   ///< stats.bytes() is the length of the counted range
-  std::int32_t error_code = 0;         ///< errno when the file could not be opened or read
+  std::uint64_t offset = 0;           ///< where the counted range starts in the file
+  hypar::kernels::TextStats stats{};  ///< stats.bytes() is the length of the counted range
+  std::int32_t error_code = 0;        ///< errno when the file could not be opened or read
 };
 
 /// How the engine runs inside a rank.

@@ -8,18 +8,18 @@
 //    running the SIMD text_stats kernel), then coalesces its pieces per file;
 // 4. the pieces and errors meet on rank 0, which merges them in file order and prints;
 // 5. every rank exits with the same code: 0 all counted, 1 some inputs failed, 2 usage or fatal.
-#include <hypar/core.hpp>
-#include <hypar/dist.hpp>
-#include <hypar/io/walk.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <hypar/core.hpp>
+#include <hypar/dist.hpp>
+#include <hypar/io/walk.hpp>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "corpus.hpp"
@@ -99,7 +99,8 @@ std::optional<std::vector<std::string>> read_list_everywhere(hypar::dist::Commun
     }
   }
   comm.broadcast(ok, 0);
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   comm.broadcast(packed, 0);
   return unpack(packed);
 }
@@ -113,7 +114,8 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
   std::vector<std::string> display;  // names shown for the built-in corpus
   if (options.files_from) {
     auto listed = read_list_everywhere(comm, *options.files_from);
-    if (!listed) return exit_fatal;
+    if (!listed)
+      return exit_fatal;
     inputs.insert(inputs.end(), listed->begin(), listed->end());
   } else if (inputs.empty()) {
     int ok = 1;
@@ -123,16 +125,18 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
       std::fprintf(stderr, "hypar-stats: rank %d: built-in corpus: %s\n", comm.rank(), e.what());
       ok = 0;
     }
-    if (comm.all_reduce(ok, [](int a, int b) { return a < b ? a : b; }) == 0) return exit_fatal;
-    for (const auto& p : inputs) display.push_back("builtin/" + p.substr(p.rfind('/') + 1));
+    if (comm.all_reduce(ok, [](int a, int b) { return a < b ? a : b; }) == 0)
+      return exit_fatal;
+    for (const auto& p : inputs)
+      display.push_back("builtin/" + p.substr(p.rfind('/') + 1));
   }
   hypar::io::WalkOptions walk;
   walk.follow_directory_links = options.follow;
   const auto files = expand_everywhere(comm, inputs, walk);
 
   std::vector<FileResult> results(files.size());
-  std::vector<std::string> countable;         // paths handed to the partitioner
-  std::vector<std::size_t> countable_index;   // their position in `files`
+  std::vector<std::string> countable;        // paths handed to the partitioner
+  std::vector<std::size_t> countable_index;  // their position in `files`
   bool failed = false;
   for (std::size_t i = 0; i < files.size(); ++i) {
     results[i].path = display.empty() ? files[i].path : display[i];
@@ -148,7 +152,8 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
   if (failed && options.fail_fast) {
     if (root) {
       for (const auto& r : results) {
-        if (!r.ok) std::fprintf(stderr, "hypar-stats: %s: %s\n", r.path.c_str(), r.error.c_str());
+        if (!r.ok)
+          std::fprintf(stderr, "hypar-stats: %s: %s\n", r.path.c_str(), r.error.c_str());
       }
       std::fprintf(stderr, "hypar-stats: stopped before counting (--fail-fast)\n");
     }
@@ -165,11 +170,12 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
   // 3. Count this rank's chunks.
   std::vector<hypar_stats::Chunk> work;
   for (const auto& c : chunks) {
-    work.push_back({c.path, static_cast<std::uint64_t>(c.file_index), static_cast<std::uint64_t>(c.offset),
-                    static_cast<std::uint64_t>(c.length)});
+    work.push_back({c.path, static_cast<std::uint64_t>(c.file_index),
+                    static_cast<std::uint64_t>(c.offset), static_cast<std::uint64_t>(c.length)});
   }
   std::uint64_t total_bytes = 0;
-  for (const auto& c : work) total_bytes += c.length;
+  for (const auto& c : work)
+    total_bytes += c.length;
   hypar_stats::EngineOptions engine;
   engine.threads = options.threads ? options.threads : hypar::default_num_threads();
   // Progress: drawn by rank 0 only (a bar on a terminal, lines in a log), counting the bytes of
@@ -180,13 +186,16 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
   std::optional<hypar::dist::Progress> progress;
   if (show_progress != 0) {
     progress.emplace(comm, total_bytes, "hypar-stats",
-                     hypar::Progress::Options{.style = terminal ? hypar::Progress::Style::bar : hypar::Progress::Style::lines,
+                     hypar::Progress::Options{.style = terminal ? hypar::Progress::Style::bar
+                                                                : hypar::Progress::Style::lines,
                                               .unit = hypar::Progress::Unit::bytes});
   }
   auto pieces = hypar_stats::count_chunks(work, engine, [&](std::uint64_t n) {
-    if (progress) progress->add(n);
+    if (progress)
+      progress->add(n);
   });
-  if (progress) progress->finish();
+  if (progress)
+    progress->finish();
 
   // 4. Everything meets on rank 0.
   auto all_pieces = comm.gather(pieces, 0);
@@ -212,9 +221,11 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
     }
     for (std::size_t k = 0; k < countable_index.size(); ++k) {
       auto& r = results[countable_index[k]];
-      if (!r.ok) continue;
+      if (!r.ok)
+        continue;
       const auto it = stats.find(k);
-      if (it == stats.end()) continue;  // an empty file: all zero
+      if (it == stats.end())
+        continue;  // an empty file: all zero
       r.lines = it->second.lines();
       r.words = it->second.words();
       r.bytes = it->second.bytes();
@@ -229,14 +240,17 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto total = hypar_stats::total_of(results);
-    hypar_stats::RunInfo info{comm.size(), static_cast<int>(engine.threads), seconds, bytes_counted};
+    hypar_stats::RunInfo info{comm.size(), static_cast<int>(engine.threads), seconds,
+                              bytes_counted};
     switch (options.format) {
       case hypar_stats::Format::table:
         hypar_stats::write_table(std::cout, results, total);
-        std::fprintf(stderr, "hypar-stats: %zu files, %.3f GB in %.3f s (%.2f GB/s) on %d ranks x %zu threads\n",
-                     results.size(), static_cast<double>(bytes_counted) / 1e9, seconds,
-                     seconds > 0 ? static_cast<double>(bytes_counted) / seconds / 1e9 : 0.0,
-                     comm.size(), engine.threads);
+        std::fprintf(
+            stderr,
+            "hypar-stats: %zu files, %.3f GB in %.3f s (%.2f GB/s) on %d ranks x %zu threads\n",
+            results.size(), static_cast<double>(bytes_counted) / 1e9, seconds,
+            seconds > 0 ? static_cast<double>(bytes_counted) / seconds / 1e9 : 0.0, comm.size(),
+            engine.threads);
         break;
       case hypar_stats::Format::csv:
         hypar_stats::write_csv(std::cout, results, total);
@@ -263,7 +277,8 @@ int main(int argc, char** argv) {
     const bool may_show_progress = parsed.kind != hypar_stats::ParseOutcome::Kind::exit &&
                                    parsed.options.progress.value_or(isatty(STDERR_FILENO) == 1);
     hypar::dist::Environment env(argc, argv,
-                                 may_show_progress ? hypar::dist::ThreadLevel::multiple : hypar::dist::ThreadLevel::funneled);
+                                 may_show_progress ? hypar::dist::ThreadLevel::multiple
+                                                   : hypar::dist::ThreadLevel::funneled);
     auto comm = env.world();
     if (parsed.kind == hypar_stats::ParseOutcome::Kind::exit) {
       if (comm.rank() == 0) {

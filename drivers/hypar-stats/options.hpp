@@ -15,9 +15,9 @@ struct Options {
   std::vector<std::string> paths;
   std::optional<std::string> files_from;  ///< --files-from FILE ('-' = standard input)
   Format format = Format::table;
-  std::size_t threads = 0;                       ///< 0 = hypar's default
+  std::size_t threads = 0;  ///< 0 = hypar's default
   std::uint64_t chunk_bytes = std::uint64_t{64} << 20;
-  std::optional<bool> progress;                  ///< unset = a bar when stderr is a terminal
+  std::optional<bool> progress;  ///< unset = a bar when stderr is a terminal
   bool follow = false;
   bool fail_fast = false;
 };
@@ -25,8 +25,8 @@ struct Options {
 /// What parsing the command line decided.
 struct ParseOutcome {
   enum class Kind { run, exit } kind = Kind::run;
-  int exit_code = 0;     ///< with Kind::exit: 0 after --help/--version, 2 after a usage error
-  std::string output;    ///< with Kind::exit: what to print (help text, version, or the error line)
+  int exit_code = 0;   ///< with Kind::exit: 0 after --help/--version, 2 after a usage error
+  std::string output;  ///< with Kind::exit: what to print (help text, version, or the error line)
   bool to_stderr = false;
   Options options;
 };

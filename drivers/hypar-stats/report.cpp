@@ -15,7 +15,8 @@ FileResult total_of(const std::vector<FileResult>& files) {
   FileResult total;
   total.path = "total";
   for (const auto& f : files) {
-    if (!f.ok) continue;
+    if (!f.ok)
+      continue;
     total.lines += f.lines;
     total.words += f.words;
     total.bytes += f.bytes;
@@ -38,16 +39,19 @@ void write_table(std::ostream& out, const std::vector<FileResult>& files, const 
     out << f.path << '\n';
   };
   for (const auto& f : files) {
-    if (f.ok) row(f);
+    if (f.ok)
+      row(f);
   }
   row(total);
 }
 
 std::string csv_field(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos)
+    return std::string(field);
   std::string quoted = "\"";
   for (char c : field) {
-    if (c == '"') quoted += '"';
+    if (c == '"')
+      quoted += '"';
     quoted += c;
   }
   quoted += '"';
@@ -65,7 +69,8 @@ void write_csv(std::ostream& out, const std::vector<FileResult>& files, const Fi
     }
     out << "\r\n";
   };
-  for (const auto& f : files) row(f);
+  for (const auto& f : files)
+    row(f);
   row(total);
 }
 
@@ -94,7 +99,8 @@ void write_json(std::ostream& out, const std::vector<FileResult>& files, const F
                 const RunInfo& run) {
   nlohmann::json j;
   j["files"] = nlohmann::json::array();
-  for (const auto& f : files) j["files"].push_back(counts_json(f));
+  for (const auto& f : files)
+    j["files"].push_back(counts_json(f));
   j["total"] = counts_json(total);
   j["total"].erase("error");
   j["total"].erase("path");
@@ -107,7 +113,8 @@ void write_json(std::ostream& out, const std::vector<FileResult>& files, const F
 
 std::uint64_t parse_size(std::string_view text) {
   const std::string original(text);
-  if (text.empty()) throw std::invalid_argument("empty size");
+  if (text.empty())
+    throw std::invalid_argument("empty size");
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end == text.data()) {
@@ -119,19 +126,32 @@ std::uint64_t parse_size(std::string_view text) {
   std::uint64_t multiplier = 1;
   if (!suffix.empty()) {
     switch (suffix.front()) {
-      case 'K': multiplier = 1ull << 10; break;
-      case 'M': multiplier = 1ull << 20; break;
-      case 'G': multiplier = 1ull << 30; break;
-      case 'T': multiplier = 1ull << 40; break;
-      case 'B': multiplier = 1; break;
+      case 'K':
+        multiplier = 1ull << 10;
+        break;
+      case 'M':
+        multiplier = 1ull << 20;
+        break;
+      case 'G':
+        multiplier = 1ull << 30;
+        break;
+      case 'T':
+        multiplier = 1ull << 40;
+        break;
+      case 'B':
+        multiplier = 1;
+        break;
       default:
         throw std::invalid_argument("'" + original + "' has an unknown unit (use K, M, G or T)");
     }
     const std::string rest = suffix.substr(1);
-    const bool ok = suffix.front() == 'B' ? rest.empty() : (rest.empty() || rest == "B" || rest == "IB");
-    if (!ok) throw std::invalid_argument("'" + original + "' has an unknown unit (use K, M, G or T)");
+    const bool ok =
+        suffix.front() == 'B' ? rest.empty() : (rest.empty() || rest == "B" || rest == "IB");
+    if (!ok)
+      throw std::invalid_argument("'" + original + "' has an unknown unit (use K, M, G or T)");
   }
-  if (value > UINT64_MAX / multiplier) throw std::invalid_argument("'" + original + "' is too large");
+  if (value > UINT64_MAX / multiplier)
+    throw std::invalid_argument("'" + original + "' is too large");
   return value * multiplier;
 }
 

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -54,8 +53,10 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
     }
   }
   EXPECT_FALSE(quoted) << "unterminated quote";
-  if (!field.empty() || was_quoted) rows.back().push_back(field);
-  if (rows.back().empty()) rows.pop_back();
+  if (!field.empty() || was_quoted)
+    rows.back().push_back(field);
+  if (rows.back().empty())
+    rows.pop_back();
   return rows;
 }
 
@@ -83,8 +84,8 @@ TEST(StatsReport, CsvRoundTripsThroughAnIndependentParser) {
   write_csv(out, files, total_of(files));
   const auto rows = parse_csv(out.str());
   ASSERT_EQ(rows.size(), files.size() + 2);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"path", "lines", "words", "bytes",
-                                               "max_line_length", "error"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"path", "lines", "words", "bytes", "max_line_length",
+                                               "error"}));
   for (std::size_t i = 0; i < files.size(); ++i) {
     const auto& r = rows[i + 1];
     ASSERT_EQ(r.size(), 6u) << i;
@@ -172,7 +173,8 @@ TEST(StatsCorpus, MaterializedFilesHoldTheEmbeddedBytes) {
   for (std::size_t i = 0; i < embedded.size(); ++i) {
     std::ifstream in(paths[i], std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(content, std::string(reinterpret_cast<const char*>(embedded[i].data), embedded[i].size))
+    EXPECT_EQ(content,
+              std::string(reinterpret_cast<const char*>(embedded[i].data), embedded[i].size))
         << paths[i];
   }
   // Twice gives the same folder (the corpus is made once per node).
@@ -213,9 +215,14 @@ TEST(StatsOptions, EveryFlag) {
 }
 
 TEST(StatsOptions, UsageErrorsExitTwoWithOneLine) {
-  for (auto args : std::vector<std::vector<const char*>>{
-           {"--format", "xml"}, {"--chunk-size", "12Q"}, {"--chunk-size", "10"}, {"--threads", "-1"},
-           {"--threads", "many"}, {"--bogus"}, {"--progress", "--no-progress"}, {"--format"}}) {
+  for (auto args : std::vector<std::vector<const char*>>{{"--format", "xml"},
+                                                         {"--chunk-size", "12Q"},
+                                                         {"--chunk-size", "10"},
+                                                         {"--threads", "-1"},
+                                                         {"--threads", "many"},
+                                                         {"--bogus"},
+                                                         {"--progress", "--no-progress"},
+                                                         {"--format"}}) {
     auto r = parse(args);
     EXPECT_EQ(r.kind, hypar_stats::ParseOutcome::Kind::exit) << args[0];
     EXPECT_EQ(r.exit_code, 2) << args[0];

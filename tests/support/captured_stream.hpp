@@ -14,7 +14,8 @@ inline std::string contents(std::FILE* f) {
   std::string out;
   char buffer[4096];
   std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0)
+    out.append(buffer, n);
   return out;
 }
 

@@ -3,12 +3,10 @@
 // the outcome, so a test that fails on any rank is reported as failed on rank 0, and the program's
 // exit code is non-zero on every rank when any rank failed.
 #include <gtest/gtest.h>
-
-#include <cstdlib>
-#include <string>
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -56,14 +54,16 @@ int main(int argc, char** argv) {
   // HYPAR_TEST_MPI_THREAD_MULTIPLE=1 runs a test with MPI_THREAD_MULTIPLE (hypar's default is
   // FUNNELED), for the parts that use MPI from helper threads when it is available.
   const char* multiple = std::getenv("HYPAR_TEST_MPI_THREAD_MULTIPLE");
-  const int wanted = multiple != nullptr && std::string(multiple) == "1" ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
+  const int wanted = multiple != nullptr && std::string(multiple) == "1" ? MPI_THREAD_MULTIPLE
+                                                                         : MPI_THREAD_FUNNELED;
   int provided = 0;
   MPI_Init_thread(&argc, &argv, wanted, &provided);
   ::testing::InitGoogleTest(&argc, argv);
 
   const int rank = world_rank();
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-  if (rank != 0) delete listeners.Release(listeners.default_result_printer());
+  if (rank != 0)
+    delete listeners.Release(listeners.default_result_printer());
   listeners.Append(new RankAgreement(rank));
 
   const int local = RUN_ALL_TESTS();

@@ -3,9 +3,11 @@
 //
 //   class SumTest : public hypar::testing::ThreadCountTest {};
 //   TEST_P(SumTest, MatchesSequential) { const std::size_t threads = GetParam(); ... }
-//   HYPAR_INSTANTIATE_THREAD_COUNTS(SumTest);   // -> Threads/SumTest.MatchesSequential/1threads ...
+//   HYPAR_INSTANTIATE_THREAD_COUNTS(SumTest);   // -> Threads/SumTest.MatchesSequential/1threads
+//   ...
 //
-// or, inside one TEST, `for (std::size_t t : hypar::testing::thread_counts()) { SCOPED_TRACE(t); }`.
+// or, inside one TEST, `for (std::size_t t : hypar::testing::thread_counts()) { SCOPED_TRACE(t);
+// }`.
 
 #include <gtest/gtest.h>
 
@@ -22,10 +24,12 @@ inline std::vector<std::size_t> thread_counts() {
   std::size_t max = 4;
   if (const char* env = std::getenv("HYPAR_TEST_MAX_THREADS")) {
     const long value = std::strtol(env, nullptr, 10);
-    if (value > 0) max = static_cast<std::size_t>(value);
+    if (value > 0)
+      max = static_cast<std::size_t>(value);
   }
   std::vector<std::size_t> counts;
-  for (std::size_t t = 1; t <= max; ++t) counts.push_back(t);
+  for (std::size_t t = 1; t <= max; ++t)
+    counts.push_back(t);
   return counts;
 }
 
@@ -41,7 +45,7 @@ struct ThreadCountName {
 
 }  // namespace hypar::testing
 
-#define HYPAR_INSTANTIATE_THREAD_COUNTS(fixture)                                             \
-  INSTANTIATE_TEST_SUITE_P(Threads, fixture,                                                 \
-                           ::testing::ValuesIn(::hypar::testing::thread_counts()),           \
+#define HYPAR_INSTANTIATE_THREAD_COUNTS(fixture)                                   \
+  INSTANTIATE_TEST_SUITE_P(Threads, fixture,                                       \
+                           ::testing::ValuesIn(::hypar::testing::thread_counts()), \
                            ::hypar::testing::ThreadCountName{})

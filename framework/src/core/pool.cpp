@@ -1,7 +1,5 @@
 // Thread pools: a master OS thread per pool with a chosen stack size, whose OpenMP team of
 // worker threads is created once (the warm-up) with that stack size too. See docs/splitting.md.
-#include <hypar/core/pool.hpp>
-
 #include <limits.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <hypar/core/pool.hpp>
 #include <mutex>
 #include <optional>
 #include <semaphore>
@@ -46,7 +45,8 @@ struct ThreadPool::State {
   }
 
   void shut_down() noexcept {
-    if (!master_started) return;
+    if (!master_started)
+      return;
     {
       std::lock_guard lock(mutex);
       stopping = true;
@@ -82,34 +82,55 @@ std::size_t page_round(std::size_t bytes) {
 /// GOMP_STACKSIZE value (always K). nullopt when malformed.
 std::optional<std::size_t> parse_stacksize(const char* text, bool allow_suffix) {
   const char* p = text;
-  while (*p == ' ' || *p == '\t') ++p;
+  while (*p == ' ' || *p == '\t')
+    ++p;
   char* end = nullptr;
   errno = 0;
   const unsigned long long value = std::strtoull(p, &end, 10);
-  if (end == p || errno != 0) return std::nullopt;
-  while (*end == ' ' || *end == '\t') ++end;
+  if (end == p || errno != 0)
+    return std::nullopt;
+  while (*end == ' ' || *end == '\t')
+    ++end;
   unsigned long long shift = 10;
   if (*end != '\0') {
-    if (!allow_suffix) return std::nullopt;
+    if (!allow_suffix)
+      return std::nullopt;
     switch (*end) {
-      case 'b': case 'B': shift = 0; break;
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      default: return std::nullopt;
+      case 'b':
+      case 'B':
+        shift = 0;
+        break;
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      default:
+        return std::nullopt;
     }
     ++end;
-    while (*end == ' ' || *end == '\t') ++end;
-    if (*end != '\0') return std::nullopt;
+    while (*end == ' ' || *end == '\t')
+      ++end;
+    if (*end != '\0')
+      return std::nullopt;
   }
   return static_cast<std::size_t>(value << shift);
 }
 
 /// Throws when libgomp's stack size variables would override the requested size.
 void check_stack_environment(std::size_t requested) {
-  for (const auto& [name, suffix] : {std::pair{"OMP_STACKSIZE", true}, std::pair{"GOMP_STACKSIZE", false}}) {
+  for (const auto& [name, suffix] :
+       {std::pair{"OMP_STACKSIZE", true}, std::pair{"GOMP_STACKSIZE", false}}) {
     const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') continue;
+    if (value == nullptr || *value == '\0')
+      continue;
     const auto bytes = parse_stacksize(value, suffix);
     if (!bytes || page_round(*bytes) != page_round(requested)) {
       throw Error(std::string("hypar::ThreadPoolBuilder: stack_size(") + std::to_string(requested) +
@@ -129,7 +150,8 @@ void* master_main(void* arg) {
   std::unique_lock lock(state->mutex);
   for (;;) {
     state->wake.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
-    if (state->queue.empty()) break;  // stopping and drained
+    if (state->queue.empty())
+      break;  // stopping and drained
     ThreadPool::State::Job* job = state->queue.front();
     state->queue.pop_front();
     lock.unlock();
@@ -148,7 +170,8 @@ void* master_main(void* arg) {
 /// The stack size glibc reports for the calling thread.
 std::size_t own_stack_size() {
   pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0)
+    return 0;
   std::size_t size = 0;
   pthread_attr_getstacksize(&attr, &size);
   pthread_attr_destroy(&attr);
@@ -159,12 +182,15 @@ std::size_t own_stack_size() {
 class DefaultStackSize {
  public:
   explicit DefaultStackSize(std::size_t bytes) : lock_(default_attr_mutex()) {
-    if (bytes == 0) return;
-    if (pthread_getattr_default_np(&old_) != 0) throw Error("hypar: pthread_getattr_default_np failed");
+    if (bytes == 0)
+      return;
+    if (pthread_getattr_default_np(&old_) != 0)
+      throw Error("hypar: pthread_getattr_default_np failed");
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     int rc = pthread_attr_setstacksize(&attr, bytes);
-    if (rc == 0) rc = pthread_setattr_default_np(&attr);
+    if (rc == 0)
+      rc = pthread_setattr_default_np(&attr);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
       pthread_attr_destroy(&old_);
@@ -174,7 +200,8 @@ class DefaultStackSize {
     active_ = true;
   }
   ~DefaultStackSize() {
-    if (!active_) return;
+    if (!active_)
+      return;
     pthread_setattr_default_np(&old_);
     pthread_attr_destroy(&old_);
   }
@@ -191,7 +218,9 @@ class DefaultStackSize {
 
 namespace detail {
 
-const void* current_pool_id() noexcept { return tls_pool; }
+const void* current_pool_id() noexcept {
+  return tls_pool;
+}
 
 std::size_t cached_default_num_threads() {
   static const std::size_t n = default_num_threads();
@@ -201,8 +230,10 @@ std::size_t cached_default_num_threads() {
 }  // namespace detail
 
 std::size_t current_num_threads() {
-  if (omp_in_parallel()) return static_cast<std::size_t>(omp_get_num_threads());
-  if (tls_pool != nullptr) return tls_pool->num_threads;
+  if (omp_in_parallel())
+    return static_cast<std::size_t>(omp_get_num_threads());
+  if (tls_pool != nullptr)
+    return tls_pool->num_threads;
   return detail::cached_default_num_threads();
 }
 
@@ -210,25 +241,33 @@ ThreadPool::ThreadPool(std::unique_ptr<State> state) noexcept : state_(std::move
 ThreadPool::ThreadPool(ThreadPool&&) noexcept = default;
 ThreadPool& ThreadPool::operator=(ThreadPool&& other) noexcept {
   if (this != &other) {
-    if (state_) state_->shut_down();
+    if (state_)
+      state_->shut_down();
     state_ = std::move(other.state_);
   }
   return *this;
 }
 ThreadPool::~ThreadPool() {
-  if (state_) state_->shut_down();
+  if (state_)
+    state_->shut_down();
 }
 
-std::size_t ThreadPool::num_threads() const noexcept { return state_ ? state_->num_threads : 0; }
-std::size_t ThreadPool::stack_size() const noexcept { return state_ ? state_->stack_size : 0; }
+std::size_t ThreadPool::num_threads() const noexcept {
+  return state_ ? state_->num_threads : 0;
+}
+std::size_t ThreadPool::stack_size() const noexcept {
+  return state_ ? state_->stack_size : 0;
+}
 
 void ThreadPool::run_on_master(void (*fn)(void*), void* arg) {
-  if (!state_) throw Error("hypar::ThreadPool::install on a moved-from pool");
+  if (!state_)
+    throw Error("hypar::ThreadPool::install on a moved-from pool");
   State::Job job;
   job.fn = fn;
   job.arg = arg;
   state_->submit(job);
-  if (job.error) std::rethrow_exception(job.error);
+  if (job.error)
+    std::rethrow_exception(job.error);
 }
 
 ThreadPool ThreadPoolBuilder::build() const {
@@ -264,7 +303,8 @@ ThreadPool ThreadPoolBuilder::build() const {
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     throw Error("hypar::ThreadPoolBuilder: cannot create the pool's master thread (" +
-                std::string(std::strerror(rc)) + "); ask for a smaller stack_size or fewer threads");
+                std::string(std::strerror(rc)) +
+                "); ask for a smaller stack_size or fewer threads");
   }
   state->master_started = true;
   const ThreadPool::State* state_ptr = state.get();
@@ -283,13 +323,14 @@ ThreadPool ThreadPoolBuilder::build() const {
       std::atomic<std::size_t> team_size{1};
       std::atomic<std::size_t> min_stack{own_stack_size()};
       if (n > 1) {
-#pragma omp parallel num_threads(static_cast<int>(n))
+#pragma omp parallel num_threads(static_cast <int>(n))
         {
           // The workers stay with this master for its later regions: mark them as the pool's,
           // so that install() called from inside the pool's own team runs inline instead of
           // waiting for the (busy) master.
           tls_pool = state_ptr;
-          if (omp_get_thread_num() == 0) team_size = static_cast<std::size_t>(omp_get_num_threads());
+          if (omp_get_thread_num() == 0)
+            team_size = static_cast<std::size_t>(omp_get_num_threads());
           const std::size_t mine = own_stack_size();
           std::size_t seen = min_stack.load();
           while (mine < seen && !min_stack.compare_exchange_weak(seen, mine)) {
@@ -305,10 +346,11 @@ ThreadPool ThreadPoolBuilder::build() const {
                 " threads but OpenMP gave a team of " + std::to_string(team) +
                 "; check OMP_THREAD_LIMIT and OMP_DYNAMIC");
   }
-  if (pool.stack_size() != 0 && smallest_stack < pool.stack_size() - std::min(pool.stack_size(), std::size_t{64} << 10)) {
-    throw Error("hypar::ThreadPoolBuilder: asked for a stack of " + std::to_string(pool.stack_size()) +
-                " bytes but a worker thread got " + std::to_string(smallest_stack) +
-                "; is OMP_STACKSIZE or GOMP_STACKSIZE set?");
+  if (pool.stack_size() != 0 &&
+      smallest_stack < pool.stack_size() - std::min(pool.stack_size(), std::size_t{64} << 10)) {
+    throw Error("hypar::ThreadPoolBuilder: asked for a stack of " +
+                std::to_string(pool.stack_size()) + " bytes but a worker thread got " +
+                std::to_string(smallest_stack) + "; is OMP_STACKSIZE or GOMP_STACKSIZE set?");
   }
   return pool;
 }

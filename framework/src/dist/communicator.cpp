@@ -1,7 +1,6 @@
 // Communicator and MpiError: the parts that are not templates.
-#include <hypar/dist/communicator.hpp>
-
 #include <climits>
+#include <hypar/dist/communicator.hpp>
 #include <numeric>
 
 namespace hypar {
@@ -9,9 +8,11 @@ namespace hypar {
 MpiError::Details MpiError::details_of(int code) {
   char text[MPI_MAX_ERROR_STRING] = {};
   int length = 0;
-  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    length = 0;
   int error_class = code;
-  if (MPI_Error_class(code, &error_class) != MPI_SUCCESS) error_class = code;
+  if (MPI_Error_class(code, &error_class) != MPI_SUCCESS)
+    error_class = code;
   return {error_class, std::string(text, static_cast<std::size_t>(length))};
 }
 
@@ -29,7 +30,9 @@ namespace dist {
 namespace {
 int checked_count(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(INT_MAX)) {
-    throw Error("hypar::dist: a collective exceeds MPI's int count limit (2^31 - 1 items or bytes per rank); split the data");
+    throw Error(
+        "hypar::dist: a collective exceeds MPI's int count limit (2^31 - 1 items or bytes per "
+        "rank); split the data");
   }
   return static_cast<int>(bytes);
 }
@@ -41,19 +44,22 @@ Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
 }
 
-std::vector<std::size_t> Communicator::exchange_counts(const std::vector<std::size_t>& send_counts) const {
+std::vector<std::size_t> Communicator::exchange_counts(
+    const std::vector<std::size_t>& send_counts) const {
   if (send_counts.size() != static_cast<std::size_t>(size_)) {
     throw Error("hypar::dist: all_to_all needs one send count per rank");
   }
   std::vector<unsigned long long> out(send_counts.begin(), send_counts.end());
   std::vector<unsigned long long> in(out.size());
-  detail::check(MPI_Alltoall(out.data(), 1, MPI_UNSIGNED_LONG_LONG, in.data(), 1, MPI_UNSIGNED_LONG_LONG, comm_),
+  detail::check(MPI_Alltoall(out.data(), 1, MPI_UNSIGNED_LONG_LONG, in.data(), 1,
+                             MPI_UNSIGNED_LONG_LONG, comm_),
                 "MPI_Alltoall");
   return {in.begin(), in.end()};
 }
 
-void Communicator::all_to_all_bytes(const void* send, const std::vector<std::size_t>& send_counts, void* recv,
-                                    const std::vector<std::size_t>& recv_counts, std::size_t item_bytes) const {
+void Communicator::all_to_all_bytes(const void* send, const std::vector<std::size_t>& send_counts,
+                                    void* recv, const std::vector<std::size_t>& recv_counts,
+                                    std::size_t item_bytes) const {
   const auto p = static_cast<std::size_t>(size_);
   std::vector<int> scounts(p), sdispls(p), rcounts(p), rdispls(p);
   // Displacements are counted in items of the contiguous type, so they too must fit an int.
@@ -67,15 +73,18 @@ void Communicator::all_to_all_bytes(const void* send, const std::vector<std::siz
     roff += recv_counts[r];
   }
   MPI_Datatype item;
-  detail::check(MPI_Type_contiguous(checked_count(item_bytes), MPI_BYTE, &item), "MPI_Type_contiguous");
+  detail::check(MPI_Type_contiguous(checked_count(item_bytes), MPI_BYTE, &item),
+                "MPI_Type_contiguous");
   detail::check(MPI_Type_commit(&item), "MPI_Type_commit");
-  const int rc = MPI_Alltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(), rdispls.data(),
-                               item, comm_);
+  const int rc = MPI_Alltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(),
+                               rdispls.data(), item, comm_);
   MPI_Type_free(&item);
   detail::check(rc, "MPI_Alltoallv");
 }
 
-void Communicator::barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }
+void Communicator::barrier() const {
+  detail::check(MPI_Barrier(comm_), "MPI_Barrier");
+}
 
 void Communicator::broadcast(std::string& text, int root) const {
   std::uint64_t n = text.size();
@@ -98,7 +107,8 @@ void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) cons
 std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes, int root) const {
   const int mine = checked_count(bytes);
   std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-  detail::check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_), "MPI_Gather");
+  detail::check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_),
+                "MPI_Gather");
   std::vector<int> displs(counts.size());
   std::size_t total = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
@@ -106,8 +116,8 @@ std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes
     total += static_cast<std::size_t>(counts[i]);
   }
   std::vector<char> all(total);
-  detail::check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                            root, comm_),
+  detail::check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                            MPI_BYTE, root, comm_),
                 "MPI_Gatherv");
   return all;
 }
@@ -115,7 +125,8 @@ std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes
 std::vector<char> Communicator::all_gather_bytes(const void* data, std::size_t bytes) const {
   const int mine = checked_count(bytes);
   std::vector<int> counts(static_cast<std::size_t>(size_));
-  detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_), "MPI_Allgather");
+  detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_),
+                "MPI_Allgather");
   std::vector<int> displs(counts.size());
   std::size_t total = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {

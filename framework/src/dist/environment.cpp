@@ -1,9 +1,8 @@
 // MPI start-up and shutdown, and the rank layout check.
-#include <hypar/core/topology.hpp>
-#include <hypar/dist/environment.hpp>
-
 #include <cstdio>
 #include <cstdlib>
+#include <hypar/core/topology.hpp>
+#include <hypar/dist/environment.hpp>
 #include <string>
 
 namespace hypar::dist {
@@ -12,36 +11,47 @@ namespace {
 
 const char* level_name(int level) {
   switch (level) {
-    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
-    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
-    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
-    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
-    default: return "an unknown level";
+    case MPI_THREAD_SINGLE:
+      return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED:
+      return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED:
+      return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE:
+      return "MPI_THREAD_MULTIPLE";
+    default:
+      return "an unknown level";
   }
 }
 
 /// Rank 0 warns once when the layout wastes or oversubscribes cores: the threads a rank will run
 /// (hypar's default thread count) against the CPUs it may run on (its affinity mask).
 void check_layout(const Communicator& world) {
-  if (const char* off = std::getenv("HYPAR_NO_LAYOUT_WARNING"); off && *off && *off != '0') return;
+  if (const char* off = std::getenv("HYPAR_NO_LAYOUT_WARNING"); off && *off && *off != '0')
+    return;
   struct Layout {
     long long threads;
     long long cpus;
   };
-  Layout mine{static_cast<long long>(default_num_threads()), static_cast<long long>(available_cpus())};
+  Layout mine{static_cast<long long>(default_num_threads()),
+              static_cast<long long>(available_cpus())};
   const auto all = world.gather(mine, 0);
-  if (world.rank() != 0) return;
+  if (world.rank() != 0)
+    return;
   int bound_to_one = 0, oversubscribed = 0;
   for (const auto& l : all) {
-    if (l.cpus == 1 && l.threads > 1) ++bound_to_one;
-    if (l.threads > l.cpus) ++oversubscribed;
+    if (l.cpus == 1 && l.threads > 1)
+      ++bound_to_one;
+    if (l.threads > l.cpus)
+      ++oversubscribed;
   }
   if (bound_to_one > 0) {
-    std::fprintf(stderr,
-                 "hypar: warning: %d of %d ranks may run on one core but use more threads: all their "
-                 "threads share that core (mpirun binds each rank to one core by default; use "
-                 "--map-by slot:PE=<threads> or --bind-to none). HYPAR_NO_LAYOUT_WARNING=1 hides this.\n",
-                 bound_to_one, world.size());
+    std::fprintf(
+        stderr,
+        "hypar: warning: %d of %d ranks may run on one core but use more threads: all their "
+        "threads share that core (mpirun binds each rank to one core by default; use "
+        "--map-by slot:PE=<threads> or --bind-to none). HYPAR_NO_LAYOUT_WARNING=1 hides this.\n",
+        bound_to_one, world.size());
   } else if (oversubscribed > 0) {
     std::fprintf(stderr,
                  "hypar: warning: %d of %d ranks use more threads than the CPUs they may run on "
@@ -66,21 +76,27 @@ Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
     const std::string message = std::string("hypar: MPI provides ") + level_name(provided_) +
                                 " but hypar needs " + level_name(wanted) +
                                 "; use an MPI library built with thread support";
-    if (owns_) MPI_Finalize();
+    if (owns_)
+      MPI_Finalize();
     owns_ = false;
     throw Error(message);
   }
-  if (owns_) check_layout(world());
+  if (owns_)
+    check_layout(world());
 }
 
 Environment::~Environment() {
-  if (!owns_) return;
+  if (!owns_)
+    return;
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized) MPI_Finalize();
+  if (!finalized)
+    MPI_Finalize();
 }
 
-Communicator Environment::world() const { return Communicator(MPI_COMM_WORLD); }
+Communicator Environment::world() const {
+  return Communicator(MPI_COMM_WORLD);
+}
 
 void abort(const Communicator& comm, int code) {
   MPI_Abort(comm.native(), code);

@@ -1,7 +1,5 @@
 // partition_files: rank 0 measures the files and finds record-aligned cuts; every rank takes the
 // pieces that start in its share of the bytes. See docs/distributed.md.
-#include <hypar/dist/partition.hpp>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <hypar/dist/partition.hpp>
 
 namespace hypar::dist {
 
@@ -27,8 +26,10 @@ struct Piece {
 /// Per file: its size, or -errno (EINVAL for "not a regular file").
 std::int64_t measure(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return -errno;
-  if (!S_ISREG(st.st_mode)) return -EINVAL;
+  if (::stat(path.c_str(), &st) != 0)
+    return -errno;
+  if (!S_ISREG(st.st_mode))
+    return -EINVAL;
   return static_cast<std::int64_t>(st.st_size);
 }
 
@@ -44,7 +45,8 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
   if (o.record_size > 0) {
     const std::uint64_t step =
         std::max<std::uint64_t>(o.record_size, o.chunk_bytes / o.record_size * o.record_size);
-    for (std::uint64_t c = step; c < size; c += step) cuts.push_back(c);
+    for (std::uint64_t c = step; c < size; c += step)
+      cuts.push_back(c);
     cuts.push_back(size);
     return cuts;
   }
@@ -65,12 +67,14 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
     while (at < size && cut == 0) {
       const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+          continue;
         error = errno;
         ::close(fd);
         return {};
       }
-      if (n == 0) break;  // the file shrank since it was measured
+      if (n == 0)
+        break;  // the file shrank since it was measured
       const void* hit = std::memchr(buffer.data(), o.delimiter, static_cast<std::size_t>(n));
       if (hit) {
         cut = at + static_cast<std::uint64_t>(static_cast<const char*>(hit) - buffer.data()) + 1;
@@ -78,7 +82,8 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
         at += static_cast<std::uint64_t>(n);
       }
     }
-    if (cut == 0 || cut >= size) break;  // the rest is one chunk
+    if (cut == 0 || cut >= size)
+      break;  // the rest is one chunk
     cuts.push_back(cut);
     start = cut;
   }
@@ -89,10 +94,12 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
 
 }  // namespace
 
-std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+std::vector<FileChunk> partition_files(const Communicator& comm,
+                                       const std::vector<std::string>& paths,
                                        const PartitionOptions& options,
                                        std::vector<ItemError>& errors) {
-  if (options.chunk_bytes == 0) throw Error("hypar::dist::partition_files: chunk_bytes must be above 0");
+  if (options.chunk_bytes == 0)
+    throw Error("hypar::dist::partition_files: chunk_bytes must be above 0");
   // Rank 0 measures and cuts; the others receive the same decisions.
   std::vector<std::int64_t> status(paths.size(), 0);  // 0 fine, else errno
   std::vector<Piece> pieces;
@@ -121,14 +128,17 @@ std::vector<FileChunk> partition_files(const Communicator& comm, const std::vect
 
   errors.clear();
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (status[i] == 0) continue;
+    if (status[i] == 0)
+      continue;
     const int code = static_cast<int>(status[i]);
-    errors.push_back({i, paths[i], code, code == EINVAL ? "not a regular file" : std::strerror(code)});
+    errors.push_back(
+        {i, paths[i], code, code == EINVAL ? "not a regular file" : std::strerror(code)});
   }
 
   // The piece whose first byte lies in rank r's share [r T / p, (r + 1) T / p) goes to rank r.
   wide_uint total = 0;
-  for (const Piece& p : pieces) total += p.length;
+  for (const Piece& p : pieces)
+    total += p.length;
   const auto ranks = static_cast<wide_uint>(comm.size());
   std::vector<FileChunk> mine;
   wide_uint position = 0;
@@ -136,14 +146,16 @@ std::vector<FileChunk> partition_files(const Communicator& comm, const std::vect
     const int owner =
         total == 0 ? 0 : static_cast<int>(std::min<wide_uint>(ranks - 1, position * ranks / total));
     if (owner == comm.rank()) {
-      mine.push_back({paths[p.file_index], static_cast<std::size_t>(p.file_index), p.offset, p.length});
+      mine.push_back(
+          {paths[p.file_index], static_cast<std::size_t>(p.file_index), p.offset, p.length});
     }
     position += p.length;
   }
   return mine;
 }
 
-std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+std::vector<FileChunk> partition_files(const Communicator& comm,
+                                       const std::vector<std::string>& paths,
                                        const PartitionOptions& options) {
   std::vector<ItemError> ignored;
   return partition_files(comm, paths, options, ignored);

@@ -1,7 +1,4 @@
 // Input expansion: files, directories walked in sorted order, links, loops and errors.
-#include <hypar/core/error.hpp>
-#include <hypar/io/walk.hpp>
-
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -9,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <hypar/core/error.hpp>
+#include <hypar/io/walk.hpp>
 #include <iostream>
 #include <set>
 #include <utility>
@@ -18,7 +17,9 @@ namespace {
 
 using DirId = std::pair<dev_t, ino_t>;
 
-std::string describe_errno(int code) { return std::strerror(code); }
+std::string describe_errno(int code) {
+  return std::strerror(code);
+}
 
 InputFile error_entry(std::string path, int code, std::string message) {
   InputFile f;
@@ -29,7 +30,8 @@ InputFile error_entry(std::string path, int code, std::string message) {
 }
 
 std::string join(const std::string& dir, const std::string& name) {
-  if (!dir.empty() && dir.back() == '/') return dir + name;
+  if (!dir.empty() && dir.back() == '/')
+    return dir + name;
   return dir + "/" + name;
 }
 
@@ -54,7 +56,8 @@ class Walker {
     errno = 0;
     while (const dirent* entry = readdir(dir)) {
       const char* name = entry->d_name;
-      if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+      if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0)
+        continue;
       names.emplace_back(name);
     }
     const int read_error = errno;
@@ -65,7 +68,8 @@ class Walker {
     }
     std::sort(names.begin(), names.end());
     active_.insert(id);
-    for (const auto& name : names) visit(join(path, name), /*top_level=*/false);
+    for (const auto& name : names)
+      visit(join(path, name), /*top_level=*/false);
     active_.erase(id);
   }
 
@@ -92,7 +96,8 @@ class Walker {
     } else if (S_ISDIR(st.st_mode)) {
       // A directory named on the command line is always walked; below it, links to directories
       // only with follow_directory_links.
-      if (is_link && !top_level && !options_.follow_directory_links) return;
+      if (is_link && !top_level && !options_.follow_directory_links)
+        return;
       walk_directory(path, st);
     } else {
       out_.push_back(error_entry(path, EINVAL, "not a regular file"));
@@ -134,10 +139,13 @@ std::vector<std::string> read_path_list(const std::string& list_path) {
   std::vector<std::string> paths;
   std::string line;
   while (std::getline(*in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) paths.push_back(line);
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (!line.empty())
+      paths.push_back(line);
   }
-  if (in->bad()) throw Error("hypar: error while reading the path list '" + list_path + "'");
+  if (in->bad())
+    throw Error("hypar: error while reading the path list '" + list_path + "'");
   return paths;
 }
 

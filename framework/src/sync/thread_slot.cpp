@@ -1,9 +1,8 @@
 // Thread slots for hypar::ThreadLocal: small integers, unique among live threads, reused.
 
-#include <hypar/sync/thread_local.hpp>
-
 #include <cstddef>
 #include <functional>
+#include <hypar/sync/thread_local.hpp>
 #include <mutex>
 #include <queue>
 #include <vector>
@@ -17,7 +16,8 @@ class SlotRegistry {
  public:
   std::size_t acquire() {
     std::lock_guard lock(mutex_);
-    if (free_.empty()) return next_++;
+    if (free_.empty())
+      return next_++;
     const std::size_t slot = free_.top();
     free_.pop();
     return slot;

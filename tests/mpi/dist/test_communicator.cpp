@@ -1,16 +1,17 @@
 // Communicator collectives against values every rank can compute locally.
-#include <hypar/dist.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <hypar/dist.hpp>
 #include <numeric>
 #include <string>
 #include <vector>
 
 namespace {
 
-hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
+hypar::dist::Communicator world() {
+  return hypar::dist::Communicator(MPI_COMM_WORLD);
+}
 
 struct Pair {
   int rank;
@@ -37,7 +38,8 @@ TEST(Communicator, AllReduceWithMpiOpsAndCustomOps) {
   // digits as a number.
   auto concat = [](long long a, long long b) { return a * 10 + b; };
   long long want = 0;
-  for (int i = 0; i < p; ++i) want = (i == 0) ? 1 : concat(want, i + 1);
+  for (int i = 0; i < p; ++i)
+    want = (i == 0) ? 1 : concat(want, i + 1);
   EXPECT_EQ(comm.all_reduce(r + 1, concat), want);
   auto max = [](int a, int b) { return a > b ? a : b; };
   EXPECT_EQ(comm.all_reduce(comm.rank(), max), p - 1);
@@ -68,7 +70,8 @@ TEST(Communicator, GatherStructsAndVariableVectors) {
   // Rank r sends r elements (rank 0 sends none).
   std::vector<int> mine(static_cast<std::size_t>(comm.rank()), comm.rank());
   std::vector<int> want;
-  for (int i = 0; i < comm.size(); ++i) want.insert(want.end(), static_cast<std::size_t>(i), i);
+  for (int i = 0; i < comm.size(); ++i)
+    want.insert(want.end(), static_cast<std::size_t>(i), i);
   const auto gathered = comm.gather(mine, 0);
   if (comm.rank() == 0) {
     EXPECT_EQ(gathered, want);
@@ -86,10 +89,12 @@ TEST(Communicator, BroadcastValuesVectorsStrings) {
     comm.broadcast(value, root);
     EXPECT_EQ(value, 1234 + root);
     std::vector<double> v;
-    if (comm.rank() == root) v = {1.5, 2.5, static_cast<double>(root)};
+    if (comm.rank() == root)
+      v = {1.5, 2.5, static_cast<double>(root)};
     comm.broadcast(v, root);
     EXPECT_EQ(v, (std::vector<double>{1.5, 2.5, static_cast<double>(root)}));
-    std::string s = comm.rank() == root ? std::string("from root ") + std::to_string(root) + '\0' + "x" : "";
+    std::string s =
+        comm.rank() == root ? std::string("from root ") + std::to_string(root) + '\0' + "x" : "";
     comm.broadcast(s, root);
     EXPECT_EQ(s, std::string("from root ") + std::to_string(root) + '\0' + "x");
   }
@@ -106,7 +111,8 @@ TEST(Communicator, AllToAllDeliversEveryPieceInSourceOrder) {
   std::vector<std::size_t> counts;
   for (int d = 0; d < p; ++d) {
     counts.push_back(static_cast<std::size_t>((me + d) % 3));
-    for (int k = 0; k < (me + d) % 3; ++k) send.push_back({me, d, k});
+    for (int k = 0; k < (me + d) % 3; ++k)
+      send.push_back({me, d, k});
   }
   std::vector<std::size_t> received_counts;
   const auto got = comm.all_to_all(send, counts, &received_counts);
@@ -122,7 +128,9 @@ TEST(Communicator, AllToAllDeliversEveryPieceInSourceOrder) {
     }
   }
   EXPECT_EQ(at, got.size());
-  EXPECT_THROW((void)comm.all_to_all(send, std::vector<std::size_t>(static_cast<std::size_t>(p) + 1, 0)), hypar::Error);
+  EXPECT_THROW(
+      (void)comm.all_to_all(send, std::vector<std::size_t>(static_cast<std::size_t>(p) + 1, 0)),
+      hypar::Error);
 }
 
 TEST(Communicator, ExitCodeAgreesWhenOneRankFails) {

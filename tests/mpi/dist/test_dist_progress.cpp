@@ -1,21 +1,22 @@
 // dist::Progress: the final count on rank 0 is the sum of every rank's adds (from many threads);
 // with MPI_THREAD_MULTIPLE the other ranks' work shows on rank 0 while rank 0 itself is idle;
 // only rank 0 draws.
-#include <hypar/dist.hpp>
-#include <hypar/core/thread_scope.hpp>
-
 #include <gtest/gtest.h>
-
-#include "captured_stream.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <hypar/core/thread_scope.hpp>
+#include <hypar/dist.hpp>
 #include <string>
 #include <thread>
 
+#include "captured_stream.hpp"
+
 namespace {
 
-hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
+hypar::dist::Communicator world() {
+  return hypar::dist::Communicator(MPI_COMM_WORLD);
+}
 
 using hypar::testing::contents;
 
@@ -26,13 +27,15 @@ TEST(DistProgress, FinalCountIsTheSumOfEveryRank) {
   ASSERT_NE(f, nullptr);
   std::uint64_t total = 0, global = 0;
   {
-    hypar::dist::Progress p(comm, share, "work", {.style = hypar::Progress::Style::lines, .stream = f},
+    hypar::dist::Progress p(comm, share, "work",
+                            {.style = hypar::Progress::Style::lines, .stream = f},
                             std::chrono::milliseconds(5));
     total = p.total();
     hypar::thread_scope([&](hypar::ThreadScope& s) {
       for (int t = 0; t < 4; ++t) {
         s.spawn([&, t] {
-          for (std::uint64_t i = static_cast<std::uint64_t>(t); i < share; i += 4) p.add();
+          for (std::uint64_t i = static_cast<std::uint64_t>(t); i < share; i += 4)
+            p.add();
         });
       }
     });
@@ -40,7 +43,8 @@ TEST(DistProgress, FinalCountIsTheSumOfEveryRank) {
     global = p.finish();
   }
   std::uint64_t want = 0;
-  for (int r = 0; r < comm.size(); ++r) want += 1000 + 10 * static_cast<std::uint64_t>(r);
+  for (int r = 0; r < comm.size(); ++r)
+    want += 1000 + 10 * static_cast<std::uint64_t>(r);
   EXPECT_EQ(total, want);
   const std::string text = contents(f);
   std::fclose(f);
@@ -56,7 +60,8 @@ TEST(DistProgress, FinalCountIsTheSumOfEveryRank) {
 TEST(DistProgress, OtherRanksShowOnRankZeroWhileItIsIdle) {
   auto comm = world();
   const std::uint64_t share = 100;
-  hypar::dist::Progress p(comm, share, "work", {.style = hypar::Progress::Style::none}, std::chrono::milliseconds(5));
+  hypar::dist::Progress p(comm, share, "work", {.style = hypar::Progress::Style::none},
+                          std::chrono::milliseconds(5));
   if (!p.live()) {
     // FUNNELED (or one rank): rank 0 shows its own share live, the sum at the end.
     p.add(share);
@@ -67,7 +72,8 @@ TEST(DistProgress, OtherRanksShowOnRankZeroWhileItIsIdle) {
     }
     return;
   }
-  if (comm.rank() != 0) p.add(share);
+  if (comm.rank() != 0)
+    p.add(share);
   if (comm.rank() == 0) {
     // The others' work arrives through the non-blocking reductions while this rank adds nothing.
     const std::uint64_t others = share * static_cast<std::uint64_t>(comm.size() - 1);

@@ -1,8 +1,6 @@
 // dist::par_sort: for every input shape, with empty and skewed ranks: each slice sorted, slices
 // ordered across ranks, the output a permutation of the input (gathered and compared with
 // std::sort on rank 0), and each rank at most 1.1 n/p + a small constant.
-#include <hypar/dist.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,32 +9,43 @@
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <hypar/dist.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace {
 
-hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
+hypar::dist::Communicator world() {
+  return hypar::dist::Communicator(MPI_COMM_WORLD);
+}
 
 enum class Shape { uniform, sorted, reverse, all_equal, few_distinct, zipf, almost_sorted };
 const char* name(Shape s) {
   switch (s) {
-    case Shape::uniform: return "uniform";
-    case Shape::sorted: return "sorted";
-    case Shape::reverse: return "reverse";
-    case Shape::all_equal: return "all_equal";
-    case Shape::few_distinct: return "16_distinct";
-    case Shape::zipf: return "zipf";
-    default: return "almost_sorted";
+    case Shape::uniform:
+      return "uniform";
+    case Shape::sorted:
+      return "sorted";
+    case Shape::reverse:
+      return "reverse";
+    case Shape::all_equal:
+      return "all_equal";
+    case Shape::few_distinct:
+      return "16_distinct";
+    case Shape::zipf:
+      return "zipf";
+    default:
+      return "almost_sorted";
   }
 }
-const Shape shapes[] = {Shape::uniform, Shape::sorted,     Shape::reverse,      Shape::all_equal,
-                        Shape::few_distinct, Shape::zipf, Shape::almost_sorted};
+const Shape shapes[] = {Shape::uniform,      Shape::sorted, Shape::reverse,      Shape::all_equal,
+                        Shape::few_distinct, Shape::zipf,   Shape::almost_sorted};
 
 /// How the items are spread over the ranks before sorting.
 enum class Spread { even, rank0_only, odd_ranks_empty, skewed };
-const Spread spreads[] = {Spread::even, Spread::rank0_only, Spread::odd_ranks_empty, Spread::skewed};
+const Spread spreads[] = {Spread::even, Spread::rank0_only, Spread::odd_ranks_empty,
+                          Spread::skewed};
 
 /// The global input of `n` items of a shape; item k of the global sequence.
 std::vector<std::int64_t> global_input(Shape shape, std::size_t n, unsigned seed) {
@@ -44,32 +53,39 @@ std::vector<std::int64_t> global_input(Shape shape, std::size_t n, unsigned seed
   std::vector<std::int64_t> v(n);
   switch (shape) {
     case Shape::uniform:
-      for (auto& x : v) x = static_cast<std::int64_t>(rng());
+      for (auto& x : v)
+        x = static_cast<std::int64_t>(rng());
       break;
     case Shape::sorted:
     case Shape::almost_sorted:
-      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(i) * 3 - 1000;
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = static_cast<std::int64_t>(i) * 3 - 1000;
       if (shape == Shape::almost_sorted && n > 1) {
         const auto swaps = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
-        for (std::size_t k = 0; k < swaps; ++k) std::swap(v[rng() % n], v[rng() % n]);
+        for (std::size_t k = 0; k < swaps; ++k)
+          std::swap(v[rng() % n], v[rng() % n]);
       }
       break;
     case Shape::reverse:
-      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(n - i);
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = static_cast<std::int64_t>(n - i);
       break;
     case Shape::all_equal:
       std::fill(v.begin(), v.end(), 42);
       break;
     case Shape::few_distinct:
-      for (auto& x : v) x = static_cast<std::int64_t>(rng() % 16) * 1'000'003;
+      for (auto& x : v)
+        x = static_cast<std::int64_t>(rng() % 16) * 1'000'003;
       break;
     case Shape::zipf: {
       // P(k) ~ 1/k over 1000 values, by inverting the cumulative distribution.
       std::vector<double> cdf(1000);
       double total = 0;
-      for (std::size_t k = 0; k < cdf.size(); ++k) cdf[k] = total += 1.0 / static_cast<double>(k + 1);
+      for (std::size_t k = 0; k < cdf.size(); ++k)
+        cdf[k] = total += 1.0 / static_cast<double>(k + 1);
       std::uniform_real_distribution<double> u(0, total);
-      for (auto& x : v) x = std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin();
+      for (auto& x : v)
+        x = std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin();
       break;
     }
   }
@@ -81,26 +97,37 @@ std::pair<std::size_t, std::size_t> share(Spread spread, std::size_t n, int rank
   std::vector<double> weight(static_cast<std::size_t>(size), 1.0);
   for (int r = 0; r < size; ++r) {
     auto& w = weight[static_cast<std::size_t>(r)];
-    if (spread == Spread::rank0_only) w = r == 0 ? 1.0 : 0.0;
-    if (spread == Spread::odd_ranks_empty) w = r % 2 == 1 ? 0.0 : 1.0;
-    if (spread == Spread::skewed) w = r == 0 ? 10.0 : 1.0;
+    if (spread == Spread::rank0_only)
+      w = r == 0 ? 1.0 : 0.0;
+    if (spread == Spread::odd_ranks_empty)
+      w = r % 2 == 1 ? 0.0 : 1.0;
+    if (spread == Spread::skewed)
+      w = r == 0 ? 10.0 : 1.0;
   }
   double total = 0;
-  for (double w : weight) total += w;
+  for (double w : weight)
+    total += w;
   double before = 0;
-  for (int r = 0; r < rank; ++r) before += weight[static_cast<std::size_t>(r)];
+  for (int r = 0; r < rank; ++r)
+    before += weight[static_cast<std::size_t>(r)];
   const auto first = static_cast<std::size_t>(static_cast<double>(n) * before / total);
-  const auto last = rank == size - 1 ? n : static_cast<std::size_t>(static_cast<double>(n) * (before + weight[static_cast<std::size_t>(rank)]) / total);
+  const auto last =
+      rank == size - 1
+          ? n
+          : static_cast<std::size_t>(static_cast<double>(n) *
+                                     (before + weight[static_cast<std::size_t>(rank)]) / total);
   return {first, last};
 }
 
 template <class T, class Less>
-void check_sorted_output(const hypar::dist::Communicator& comm, const std::vector<T>& global, const std::vector<T>& out,
-                         Less less) {
+void check_sorted_output(const hypar::dist::Communicator& comm, const std::vector<T>& global,
+                         const std::vector<T>& out, Less less) {
   const std::size_t n = global.size();
   const auto p = static_cast<std::size_t>(comm.size());
   EXPECT_TRUE(std::is_sorted(out.begin(), out.end(), less)) << "rank " << comm.rank();
-  EXPECT_LE(out.size(), static_cast<std::size_t>(1.1 * static_cast<double>(n) / static_cast<double>(p)) + 4 * p + 16)
+  EXPECT_LE(
+      out.size(),
+      static_cast<std::size_t>(1.1 * static_cast<double>(n) / static_cast<double>(p)) + 4 * p + 16)
       << "rank " << comm.rank() << " holds " << out.size() << " of " << n << " items";
   // Gather everything to rank 0 in rank order: it must equal std::sort of the input (which
   // checks order across ranks, the count and the multiset at once).
@@ -110,17 +137,20 @@ void check_sorted_output(const hypar::dist::Communicator& comm, const std::vecto
     std::sort(expected.begin(), expected.end(), less);
     ASSERT_EQ(gathered.size(), expected.size());
     for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_FALSE(less(gathered[i], expected[i]) || less(expected[i], gathered[i])) << "position " << i;
+      ASSERT_FALSE(less(gathered[i], expected[i]) || less(expected[i], gathered[i]))
+          << "position " << i;
     }
   }
 }
 
 TEST(DistParSort, EveryShapeAndSpread) {
   auto comm = world();
-  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{200'003}}) {
+  for (const std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{200'003}}) {
     for (const Shape shape : shapes) {
       for (const Spread spread : spreads) {
-        SCOPED_TRACE(std::string(name(shape)) + " n=" + std::to_string(n) + " spread=" + std::to_string(static_cast<int>(spread)));
+        SCOPED_TRACE(std::string(name(shape)) + " n=" + std::to_string(n) +
+                     " spread=" + std::to_string(static_cast<int>(spread)));
         const auto global = global_input(shape, n, 7);
         const auto [first, last] = share(spread, n, comm.rank(), comm.size());
         std::vector<std::int64_t> local(global.begin() + static_cast<std::ptrdiff_t>(first),
@@ -159,19 +189,26 @@ TEST(DistParSort, HundredByteRecordsByTenByteKeys) {
   std::mt19937 rng(5);
   std::vector<Record> global(30'000);
   for (auto& r : global) {
-    for (auto& b : r.key) b = static_cast<unsigned char>(rng() % 4);  // many equal keys
-    for (auto& b : r.payload) b = static_cast<unsigned char>(rng());
+    for (auto& b : r.key)
+      b = static_cast<unsigned char>(rng() % 4);  // many equal keys
+    for (auto& b : r.payload)
+      b = static_cast<unsigned char>(rng());
   }
   const auto [first, last] = share(Spread::skewed, global.size(), comm.rank(), comm.size());
-  std::vector<Record> local(global.begin() + static_cast<std::ptrdiff_t>(first), global.begin() + static_cast<std::ptrdiff_t>(last));
-  auto less = [](const Record& a, const Record& b) { return std::memcmp(a.key.data(), b.key.data(), 10) < 0; };
+  std::vector<Record> local(global.begin() + static_cast<std::ptrdiff_t>(first),
+                            global.begin() + static_cast<std::ptrdiff_t>(last));
+  auto less = [](const Record& a, const Record& b) {
+    return std::memcmp(a.key.data(), b.key.data(), 10) < 0;
+  };
   hypar::dist::par_sort(comm, local, less);
   EXPECT_TRUE(std::is_sorted(local.begin(), local.end(), less));
   // Permutation: the gathered records, fully compared, equal the input sorted by whole record.
   const auto gathered = comm.gather(local, 0);
   if (comm.rank() == 0) {
     EXPECT_TRUE(std::is_sorted(gathered.begin(), gathered.end(), less));
-    auto whole = [](const Record& a, const Record& b) { return std::memcmp(&a, &b, sizeof(Record)) < 0; };
+    auto whole = [](const Record& a, const Record& b) {
+      return std::memcmp(&a, &b, sizeof(Record)) < 0;
+    };
     auto got = gathered;
     auto want = global;
     std::sort(got.begin(), got.end(), whole);
@@ -184,18 +221,21 @@ TEST(DistParSort, HundredByteRecordsByTenByteKeys) {
 TEST(DistParSort, AComparatorThatThrowsFailsEveryRank) {
   auto comm = world();
   std::vector<int> local(1000);
-  for (std::size_t i = 0; i < local.size(); ++i) local[i] = static_cast<int>((i * 7919) % 1000);
+  for (std::size_t i = 0; i < local.size(); ++i)
+    local[i] = static_cast<int>((i * 7919) % 1000);
   const int thrower = comm.size() - 1;
   EXPECT_THROW(hypar::dist::par_sort(comm, local,
                                      [&](int a, int b) {
-                                       if (comm.rank() == thrower && a == 500) throw std::runtime_error("bad key");
+                                       if (comm.rank() == thrower && a == 500)
+                                         throw std::runtime_error("bad key");
                                        return a < b;
                                      }),
                std::runtime_error);
   // Still in step afterwards.
   std::vector<int> again = {3, 1, 2};
   hypar::dist::par_sort(comm, again);
-  EXPECT_EQ(comm.all_reduce(again.size(), std::plus<>{}), 3u * static_cast<std::size_t>(comm.size()));
+  EXPECT_EQ(comm.all_reduce(again.size(), std::plus<>{}),
+            3u * static_cast<std::size_t>(comm.size()));
 }
 
 }  // namespace

@@ -1,6 +1,4 @@
 // partition_files: exact cover, record-aligned cuts, balance, errors agreed on every rank.
-#include <hypar/dist.hpp>
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <hypar/dist.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,7 +19,9 @@ using hypar::dist::PartitionOptions;
 
 namespace {
 
-hypar::dist::Communicator world() { return hypar::dist::Communicator(MPI_COMM_WORLD); }
+hypar::dist::Communicator world() {
+  return hypar::dist::Communicator(MPI_COMM_WORLD);
+}
 
 /// A temp folder made by rank 0, known to all ranks, removed at the end.
 class SharedDir {
@@ -34,7 +35,8 @@ class SharedDir {
   }
   ~SharedDir() {
     comm_.barrier();
-    if (comm_.rank() == 0) fs::remove_all(path_);
+    if (comm_.rank() == 0)
+      fs::remove_all(path_);
   }
   const std::string& path() const { return path_; }
 
@@ -56,7 +58,8 @@ std::vector<FileChunk> all_chunks(const hypar::dist::Communicator& comm,
     int rank;
   };
   std::vector<Flat> flat;
-  for (const auto& c : mine) flat.push_back({c.file_index, c.offset, c.length, comm.rank()});
+  for (const auto& c : mine)
+    flat.push_back({c.file_index, c.offset, c.length, comm.rank()});
   const auto everyone = comm.all_gather(flat);
   std::vector<FileChunk> out;
   owner.clear();
@@ -80,9 +83,11 @@ void check_partition(const hypar::dist::Communicator& comm, const std::vector<st
   // Exact cover: per file, the chunks tile [0, size) without gap or overlap.
   std::vector<std::pair<std::size_t, std::size_t>> order;  // (file, position in chunks)
   std::vector<std::size_t> idx(chunks.size());
-  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  for (std::size_t i = 0; i < idx.size(); ++i)
+    idx[i] = i;
   std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(chunks[a].file_index, chunks[a].offset) < std::tie(chunks[b].file_index, chunks[b].offset);
+    return std::tie(chunks[a].file_index, chunks[a].offset) <
+           std::tie(chunks[b].file_index, chunks[b].offset);
   });
   std::uint64_t total = 0;
   std::size_t k = 0;
@@ -90,7 +95,8 @@ void check_partition(const hypar::dist::Communicator& comm, const std::vector<st
     std::error_code ec;
     const bool usable = fs::is_regular_file(paths[f], ec);
     if (!usable) {
-      EXPECT_TRUE(std::any_of(errors.begin(), errors.end(), [&](const auto& e) { return e.index == f; }))
+      EXPECT_TRUE(
+          std::any_of(errors.begin(), errors.end(), [&](const auto& e) { return e.index == f; }))
           << paths[f] << " should be an error";
       continue;
     }
@@ -121,7 +127,8 @@ void check_partition(const hypar::dist::Communicator& comm, const std::vector<st
   std::uint64_t longest_record = 1;
   for (const auto& p : paths) {
     std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) continue;
+    if (!fs::is_regular_file(p, ec))
+      continue;
     const std::string data = read_all(p);
     std::size_t start = 0;
     for (std::size_t i = 0; i <= data.size(); ++i) {
@@ -131,17 +138,21 @@ void check_partition(const hypar::dist::Communicator& comm, const std::vector<st
       }
     }
   }
-  if (options.record_size > 0) longest_record = options.record_size;
+  if (options.record_size > 0)
+    longest_record = options.record_size;
   std::vector<std::uint64_t> per_rank(static_cast<std::size_t>(comm.size()), 0);
-  for (std::size_t i = 0; i < chunks.size(); ++i) per_rank[static_cast<std::size_t>(owner[i])] += chunks[i].length;
+  for (std::size_t i = 0; i < chunks.size(); ++i)
+    per_rank[static_cast<std::size_t>(owner[i])] += chunks[i].length;
   for (int r = 0; r < comm.size(); ++r) {
-    EXPECT_LE(per_rank[static_cast<std::size_t>(r)],
-              total / static_cast<std::uint64_t>(comm.size()) + options.chunk_bytes + longest_record)
+    EXPECT_LE(
+        per_rank[static_cast<std::size_t>(r)],
+        total / static_cast<std::uint64_t>(comm.size()) + options.chunk_bytes + longest_record)
         << "rank " << r;
   }
   // Every rank reports the same errors.
   std::vector<std::size_t> error_indices;
-  for (const auto& e : errors) error_indices.push_back(e.index);
+  for (const auto& e : errors)
+    error_indices.push_back(e.index);
   std::vector<std::size_t> root_indices = error_indices;
   comm.broadcast(root_indices, 0);
   EXPECT_EQ(error_indices, root_indices);
@@ -162,14 +173,17 @@ TEST(Partition, RandomFileSetsCoverExactlyOnRecordBoundaries) {
       for (std::size_t i = 0; i < size; ++i) {
         data += (rng() % 23 == 0) ? '\n' : static_cast<char>('a' + rng() % 26);
       }
-      if (rng() % 5 == 0) data += std::string(3000, 'L');  // a long record
-      if (comm.rank() == 0) std::ofstream(path, std::ios::binary) << data;
+      if (rng() % 5 == 0)
+        data += std::string(3000, 'L');  // a long record
+      if (comm.rank() == 0)
+        std::ofstream(path, std::ios::binary) << data;
       paths.push_back(path);
     }
     comm.barrier();
     PartitionOptions options;
     options.chunk_bytes = 64 + rng() % 4000;
-    SCOPED_TRACE("round " + std::to_string(round) + ", chunk_bytes " + std::to_string(options.chunk_bytes));
+    SCOPED_TRACE("round " + std::to_string(round) + ", chunk_bytes " +
+                 std::to_string(options.chunk_bytes));
     check_partition(comm, paths, options);
   }
 }
@@ -182,7 +196,8 @@ TEST(Partition, FixedSizeRecordsAndOtherDelimiters) {
   if (comm.rank() == 0) {
     std::ofstream(records, std::ios::binary) << std::string(100 * 977, 'r');
     std::string data;
-    for (int i = 0; i < 5000; ++i) data += "field" + std::to_string(i) + ";";
+    for (int i = 0; i < 5000; ++i)
+      data += "field" + std::to_string(i) + ";";
     std::ofstream(csv, std::ios::binary) << data;
   }
   comm.barrier();
@@ -226,7 +241,8 @@ TEST(Partition, ManySmallFilesBalanceAcrossRanks) {
   std::vector<std::string> paths;
   for (int f = 0; f < 200; ++f) {
     const std::string path = dir.path() + "/s" + std::to_string(f);
-    if (comm.rank() == 0) std::ofstream(path) << std::string(1000, 'x') << '\n';
+    if (comm.rank() == 0)
+      std::ofstream(path) << std::string(1000, 'x') << '\n';
     paths.push_back(path);
   }
   comm.barrier();
@@ -234,7 +250,8 @@ TEST(Partition, ManySmallFilesBalanceAcrossRanks) {
   options.chunk_bytes = 1 << 20;
   const auto mine = hypar::dist::partition_files(comm, paths, options);
   std::uint64_t bytes = 0;
-  for (const auto& c : mine) bytes += c.length;
+  for (const auto& c : mine)
+    bytes += c.length;
   const std::uint64_t total = 200 * 1001;
   EXPECT_LE(bytes, total / static_cast<std::uint64_t>(comm.size()) + 1001);
   EXPECT_GE(bytes + 1001, total / static_cast<std::uint64_t>(comm.size()));

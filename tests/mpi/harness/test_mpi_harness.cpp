@@ -31,7 +31,8 @@ TEST(MpiHarness, WorldSizeMatchesTheLauncher) {
 }
 
 TEST(MpiHarness, FailsOnLastRankOnly) {
-  if (std::getenv("HYPAR_HARNESS_PROBE") == nullptr) GTEST_SKIP() << "probe for the harness test";
+  if (std::getenv("HYPAR_HARNESS_PROBE") == nullptr)
+    GTEST_SKIP() << "probe for the harness test";
   int rank = 0, size = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);

@@ -19,7 +19,9 @@ inline constexpr std::size_t stress_scale = 1;
 inline std::uint64_t tag(std::size_t producer, std::size_t seq) {
   return (static_cast<std::uint64_t>(producer) << 40) | seq;
 }
-inline std::size_t tag_producer(std::uint64_t t) { return static_cast<std::size_t>(t >> 40); }
+inline std::size_t tag_producer(std::uint64_t t) {
+  return static_cast<std::size_t>(t >> 40);
+}
 inline std::size_t tag_seq(std::uint64_t t) {
   return static_cast<std::size_t>(t & ((std::uint64_t{1} << 40) - 1));
 }
@@ -34,7 +36,8 @@ struct ConsumerLog {
     const std::size_t p = tag_producer(t);
     const auto s = static_cast<long long>(tag_seq(t));
     if (p >= last.size()) {
-      if (error.empty()) error = "bad producer id " + std::to_string(p);
+      if (error.empty())
+        error = "bad producer id " + std::to_string(p);
       return;
     }
     if (s <= last[p] && error.empty()) {
@@ -52,11 +55,13 @@ inline std::string exactly_once(const std::vector<ConsumerLog>& logs, std::size_
   std::vector<unsigned char> seen(producers * per_producer, 0);
   std::size_t total = 0;
   for (const auto& log : logs) {
-    if (!log.error.empty()) return log.error;
+    if (!log.error.empty())
+      return log.error;
     for (std::uint64_t t : log.items) {
       const std::size_t p = tag_producer(t);
       const std::size_t s = tag_seq(t);
-      if (p >= producers || s >= per_producer) return "item out of range";
+      if (p >= producers || s >= per_producer)
+        return "item out of range";
       if (seen[p * per_producer + s]++ != 0) {
         return "duplicate item " + std::to_string(p) + "/" + std::to_string(s);
       }

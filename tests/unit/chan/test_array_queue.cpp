@@ -1,9 +1,9 @@
 // hypar::ArrayQueue against a std::deque reference, edge cases, and MPMC exactly-once stress.
 #include <gtest/gtest.h>
-#include <hypar/chan/array_queue.hpp>
 
 #include <cstdint>
 #include <deque>
+#include <hypar/chan/array_queue.hpp>
 #include <memory>
 #include <random>
 #include <string>
@@ -35,7 +35,8 @@ TEST(ArrayQueue, MatchesDequeOnRandomOperations) {
         int v = i;
         const bool ok = q.push(std::move(v));
         ASSERT_EQ(ok, ref.size() < cap);
-        if (ok) ref.push_back(i);
+        if (ok)
+          ref.push_back(i);
       } else if (op == 1) {
         std::optional<int> evicted = q.force_push(i);
         if (ref.size() == cap) {
@@ -82,7 +83,8 @@ TEST(ArrayQueue, PushWhenFullLeavesValueIntact) {
 
 TEST(ArrayQueue, ForcePushEvictsOldestInOrder) {
   hypar::ArrayQueue<std::string> q(3);
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(q.force_push(std::to_string(i)).has_value());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(q.force_push(std::to_string(i)).has_value());
   for (int i = 3; i < 10; ++i) {
     std::optional<std::string> old = q.force_push(std::to_string(i));
     ASSERT_TRUE(old.has_value());
@@ -97,7 +99,8 @@ TEST(ArrayQueue, ForcePushEvictsOldestInOrder) {
 TEST(ArrayQueue, DestroysLeftoverItems) {
   {
     hypar::ArrayQueue<Counted> q(8);
-    for (int i = 0; i < 5; ++i) EXPECT_TRUE(q.push(Counted(static_cast<std::uint64_t>(i))));
+    for (int i = 0; i < 5; ++i)
+      EXPECT_TRUE(q.push(Counted(static_cast<std::uint64_t>(i))));
     EXPECT_EQ(q.pop()->value, 0u);
     hypar::ArrayQueue<std::vector<std::uint8_t>> v(4);
     EXPECT_TRUE(v.push(std::vector<std::uint8_t>(1000, 7)));
@@ -129,7 +132,8 @@ TEST_P(ArrayQueueStress, EveryItemExactlyOnceInProducerOrder) {
     threads.emplace_back([&, p] {
       for (std::size_t i = 0; i < per; ++i) {
         std::uint64_t t = tag(p, i);
-        while (!q.push(std::move(t))) std::this_thread::yield();
+        while (!q.push(std::move(t)))
+          std::this_thread::yield();
       }
       done_producers.fetch_add(1);
     });
@@ -151,7 +155,8 @@ TEST_P(ArrayQueueStress, EveryItemExactlyOnceInProducerOrder) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
   EXPECT_TRUE(q.is_empty());
 }
@@ -168,7 +173,8 @@ TEST_P(ArrayQueueStress, ForcePushLosesNothing) {
   for (std::size_t p = 0; p < s.producers; ++p) {
     threads.emplace_back([&, p] {
       for (std::size_t i = 0; i < per; ++i) {
-        if (auto old = q.force_push(tag(p, i))) evicted[p].push_back(*old);
+        if (auto old = q.force_push(tag(p, i)))
+          evicted[p].push_back(*old);
       }
       done_producers.fetch_add(1);
     });
@@ -176,14 +182,17 @@ TEST_P(ArrayQueueStress, ForcePushLosesNothing) {
   for (std::size_t c = 0; c < s.consumers; ++c) {
     threads.emplace_back([&, c] {
       while (done_producers.load() != s.producers || !q.is_empty()) {
-        if (auto v = q.pop()) logs[c].see(*v);
+        if (auto v = q.pop())
+          logs[c].see(*v);
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   // Evicted items go through the same exactly-once check (not the FIFO one: they interleave).
   for (std::size_t p = 0; p < s.producers; ++p) {
-    for (std::uint64_t t : evicted[p]) logs[s.consumers + p].items.push_back(t);
+    for (std::uint64_t t : evicted[p])
+      logs[s.consumers + p].items.push_back(t);
   }
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
 }
@@ -200,7 +209,8 @@ TEST_P(ArrayQueueStress, HeapPayloadsExactlyOnce) {
     threads.emplace_back([&, p] {
       for (std::size_t i = 0; i < per; ++i) {
         std::string item = std::to_string(tag(p, i)) + std::string(40, '.');
-        while (!q.push(std::move(item))) std::this_thread::yield();  // item intact on failure
+        while (!q.push(std::move(item)))
+          std::this_thread::yield();  // item intact on failure
       }
       done_producers.fetch_add(1);
     });
@@ -209,9 +219,11 @@ TEST_P(ArrayQueueStress, HeapPayloadsExactlyOnce) {
     threads.emplace_back([&, c] {
       for (;;) {
         std::optional<std::string> v = q.pop();
-        if (!v && done_producers.load() == s.producers) v = q.pop();
+        if (!v && done_producers.load() == s.producers)
+          v = q.pop();
         if (!v) {
-          if (done_producers.load() == s.producers) return;
+          if (done_producers.load() == s.producers)
+            return;
           std::this_thread::yield();
           continue;
         }
@@ -219,7 +231,8 @@ TEST_P(ArrayQueueStress, HeapPayloadsExactlyOnce) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
 }
 

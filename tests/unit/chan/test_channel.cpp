@@ -1,12 +1,12 @@
 // hypar::bounded / hypar::unbounded: semantics, disconnect orders, payload types, timeouts,
 // rendezvous, and MPMC exactly-once stress against per-producer sequence numbers.
 #include <gtest/gtest.h>
-#include <hypar/chan.hpp>
 #include <time.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <hypar/chan.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,17 +35,21 @@ std::string cap_name(std::size_t cap) {
 
 /// Gives a thread time to reach its blocking call. Correctness never depends on it: a test that
 /// closes "while blocked" passes as well when the other thread is not blocked yet.
-void let_block() { std::this_thread::sleep_for(30ms); }
+void let_block() {
+  std::this_thread::sleep_for(30ms);
+}
 
 // ---------------------------------------------------------------- single-thread semantics
 
 TEST(Channel, BoundedIsFifoAndRefusesWhenFull) {
   auto [tx, rx] = hypar::bounded<int>(3);
   EXPECT_EQ(tx.capacity(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(tx.try_send(i));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(tx.try_send(i));
   EXPECT_FALSE(tx.try_send(99));
   EXPECT_EQ(rx.len(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(rx.try_recv(), i);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(rx.try_recv(), i);
   EXPECT_FALSE(rx.try_recv().has_value());
   tx.send(7);
   EXPECT_EQ(rx.recv(), 7);
@@ -53,8 +57,10 @@ TEST(Channel, BoundedIsFifoAndRefusesWhenFull) {
 
 TEST(Channel, UnboundedNeverRefuses) {
   auto [tx, rx] = hypar::unbounded<std::uint64_t>();
-  for (std::uint64_t i = 0; i < 100000; ++i) ASSERT_TRUE(tx.try_send(i));
-  for (std::uint64_t i = 0; i < 100000; ++i) ASSERT_EQ(rx.try_recv(), i);
+  for (std::uint64_t i = 0; i < 100000; ++i)
+    ASSERT_TRUE(tx.try_send(i));
+  for (std::uint64_t i = 0; i < 100000; ++i)
+    ASSERT_EQ(rx.try_recv(), i);
   EXPECT_FALSE(rx.try_recv().has_value());
 }
 
@@ -134,7 +140,8 @@ TEST(Channel, MoveOnlyAndHeapPayloads) {
     {
       auto [tx, rx] = make<std::unique_ptr<int>>(cap);
       std::thread producer([tx = std::move(tx)]() mutable {
-        for (int i = 0; i < 1000; ++i) tx.send(std::make_unique<int>(i));
+        for (int i = 0; i < 1000; ++i)
+          tx.send(std::make_unique<int>(i));
       });
       int expect = 0;
       for (std::unique_ptr<int> p : rx) {
@@ -147,7 +154,8 @@ TEST(Channel, MoveOnlyAndHeapPayloads) {
     {
       auto [tx, rx] = make<std::vector<std::uint8_t>>(cap);
       std::thread producer([tx = std::move(tx)]() mutable {
-        for (std::size_t i = 0; i < 500; ++i) tx.send(std::vector<std::uint8_t>(i, 3));
+        for (std::size_t i = 0; i < 500; ++i)
+          tx.send(std::vector<std::uint8_t>(i, 3));
       });
       std::size_t n = 0;
       for (auto&& v : rx) {
@@ -173,10 +181,12 @@ TEST(Channel, TypesWithThrowingMoveAreBoxed) {
     SCOPED_TRACE(cap_name(cap));
     auto [tx, rx] = make<CopyOnly>(cap);
     std::thread producer([tx = std::move(tx)]() mutable {
-      for (int i = 0; i < 200; ++i) tx.send(CopyOnly(std::string(40, 'a') + std::to_string(i)));
+      for (int i = 0; i < 200; ++i)
+        tx.send(CopyOnly(std::string(40, 'a') + std::to_string(i)));
     });
     int i = 0;
-    for (CopyOnly v : rx) EXPECT_EQ(v.text, std::string(40, 'a') + std::to_string(i++));
+    for (CopyOnly v : rx)
+      EXPECT_EQ(v.text, std::string(40, 'a') + std::to_string(i++));
     producer.join();
     EXPECT_EQ(i, 200);
   }
@@ -187,7 +197,8 @@ TEST(Channel, LeftoverItemsAreDestroyed) {
     SCOPED_TRACE(cap_name(cap));
     {
       auto [tx, rx] = make<Counted>(cap);
-      for (int i = 0; i < 4; ++i) tx.send(Counted(static_cast<std::uint64_t>(i)));
+      for (int i = 0; i < 4; ++i)
+        tx.send(Counted(static_cast<std::uint64_t>(i)));
       EXPECT_EQ(rx.recv()->value, 0u);
       auto [tx2, rx2] = make<std::string>(cap);
       tx2.send(std::string(300, 'q'));  // left inside, never received
@@ -220,7 +231,8 @@ TEST(Channel, BlockedSendersReleasedWithDisconnected) {
     }
     let_block();
     rx.close();
-    for (auto& t : senders) t.join();
+    for (auto& t : senders)
+      t.join();
     EXPECT_EQ(released.load(), 4);
   }
 }
@@ -233,12 +245,14 @@ TEST(Channel, BlockedReceiversReleasedWithNullopt) {
     std::vector<std::thread> receivers;
     for (int t = 0; t < 4; ++t) {
       receivers.emplace_back([&, rx = rx]() mutable {
-        if (!rx.recv().has_value()) released.fetch_add(1);
+        if (!rx.recv().has_value())
+          released.fetch_add(1);
       });
     }
     let_block();
     tx.close();
-    for (auto& t : receivers) t.join();
+    for (auto& t : receivers)
+      t.join();
     EXPECT_EQ(released.load(), 4);
   }
 }
@@ -247,9 +261,8 @@ TEST(Channel, CancelReleasesBothSides) {
   auto [tx, rx] = hypar::bounded<int>(1);
   auto [tx2, rx2] = hypar::bounded<int>(1);
   ASSERT_TRUE(tx.try_send(1));
-  std::thread blocked_sender([tx = tx]() mutable {
-    EXPECT_THROW(tx.send(2), hypar::Disconnected);
-  });
+  std::thread blocked_sender(
+      [tx = tx]() mutable { EXPECT_THROW(tx.send(2), hypar::Disconnected); });
   std::thread blocked_receiver([rx2 = rx2]() mutable { EXPECT_FALSE(rx2.recv().has_value()); });
   let_block();
   rx.cancel();
@@ -300,7 +313,8 @@ TEST(Channel, RendezvousSendWaitsForTaker) {
 TEST(Channel, RendezvousTrySendReachesWaitingReceiver) {
   auto [tx, rx] = hypar::bounded<int>(0);
   std::thread receiver([rx = std::move(rx)]() mutable { EXPECT_EQ(rx.recv(), 9); });
-  while (!tx.try_send(9)) std::this_thread::yield();  // succeeds once the receiver waits
+  while (!tx.try_send(9))
+    std::this_thread::yield();  // succeeds once the receiver waits
   receiver.join();
 }
 
@@ -348,18 +362,21 @@ TEST_P(ChannelStress, EveryItemExactlyOnceInProducerOrder) {
   std::vector<std::thread> threads;
   for (std::size_t c = 0; c < s.consumers; ++c) {
     threads.emplace_back([&, c, rx = rx]() mutable {
-      for (std::uint64_t v : rx) logs[c].see(v);
+      for (std::uint64_t v : rx)
+        logs[c].see(v);
     });
   }
   rx.close();
   for (std::size_t p = 0; p < s.producers; ++p) {
     threads.emplace_back([&, p, tx = tx]() mutable {
-      for (std::size_t i = 0; i < per; ++i) tx.send(tag(p, i));
+      for (std::size_t i = 0; i < per; ++i)
+        tx.send(tag(p, i));
       tx.close();
     });
   }
   tx.close();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
 }
 
@@ -374,7 +391,8 @@ TEST_P(ChannelStress, StringsArriveIntact) {
     threads.emplace_back([&, c, rx = rx]() mutable {
       while (std::optional<std::string> v = rx.recv()) {
         const std::uint64_t t = std::stoull(v->substr(0, v->find(':')));
-        if (*v != std::to_string(t) + ":" + std::string(t % 97, 'z')) errors[c] = "corrupt " + *v;
+        if (*v != std::to_string(t) + ":" + std::string(t % 97, 'z'))
+          errors[c] = "corrupt " + *v;
         logs[c].see(t);
       }
     });
@@ -389,8 +407,10 @@ TEST_P(ChannelStress, StringsArriveIntact) {
     });
   }
   tx.close();
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) EXPECT_EQ(e, "");
+  for (auto& t : threads)
+    t.join();
+  for (const auto& e : errors)
+    EXPECT_EQ(e, "");
   EXPECT_EQ(hypar::testing::exactly_once(logs, s.producers, per), "");
 }
 
@@ -406,7 +426,8 @@ TEST_P(ChannelStress, ReceiversLeaveMidStream) {
     threads.emplace_back([&, c, rx = rx]() mutable {
       for (int k = 0; k < 100; ++k) {
         auto v = rx.recv();
-        if (!v) break;
+        if (!v)
+          break;
         logs[c].see(*v);
       }
       rx.close();
@@ -419,7 +440,8 @@ TEST_P(ChannelStress, ReceiversLeaveMidStream) {
         for (std::size_t i = 0;; ++i) {
           tx.send(tag(p, i));
           // an unbounded channel never fills: stop by hand once the receivers are gone
-          if (tx.is_disconnected()) throw hypar::Disconnected();
+          if (tx.is_disconnected())
+            throw hypar::Disconnected();
         }
       } catch (const hypar::Disconnected&) {
         disconnected.fetch_add(1);
@@ -427,7 +449,8 @@ TEST_P(ChannelStress, ReceiversLeaveMidStream) {
     });
   }
   tx.close();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(disconnected.load(), s.producers);
   for (const auto& log : logs) {
     EXPECT_EQ(log.error, "");
@@ -445,22 +468,26 @@ TEST_P(ChannelStress, CancelMidStreamReleasesEveryone) {
   std::vector<std::thread> threads;
   for (std::size_t c = 0; c < s.consumers; ++c) {
     threads.emplace_back([&, rx = rx]() mutable {
-      while (rx.recv()) received.fetch_add(1);
+      while (rx.recv())
+        received.fetch_add(1);
       finished.fetch_add(1);
     });
   }
   for (std::size_t p = 0; p < s.producers; ++p) {
     threads.emplace_back([&, p, tx = tx]() mutable {
       try {
-        for (std::size_t i = 0;; ++i) tx.send(std::to_string(tag(p, i)));
+        for (std::size_t i = 0;; ++i)
+          tx.send(std::to_string(tag(p, i)));
       } catch (const hypar::Disconnected&) {
         finished.fetch_add(1);
       }
     });
   }
-  while (received.load() < 200 / stress_scale) std::this_thread::yield();
+  while (received.load() < 200 / stress_scale)
+    std::this_thread::yield();
   rx.cancel();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(finished.load(), s.producers + s.consumers);
   EXPECT_THROW(tx.send("late"), hypar::Disconnected);
   EXPECT_FALSE(rx.try_recv().has_value());
@@ -468,8 +495,8 @@ TEST_P(ChannelStress, CancelMidStreamReleasesEveryone) {
 
 std::vector<Shape> shapes() {
   std::vector<Shape> out;
-  for (std::size_t cap : {std::size_t{0}, std::size_t{1}, std::size_t{4}, std::size_t{1024},
-                          kUnbounded}) {
+  for (std::size_t cap :
+       {std::size_t{0}, std::size_t{1}, std::size_t{4}, std::size_t{1024}, kUnbounded}) {
     for (auto pc : {std::pair<std::size_t, std::size_t>{1, 1}, {2, 2}, {4, 4}, {8, 2}, {2, 8}}) {
       out.push_back(Shape{pc.first, pc.second, cap});
     }

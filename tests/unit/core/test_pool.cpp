@@ -1,7 +1,5 @@
 // Thread pools, current_num_threads and join: sizes and stack sizes honoured, results and
 // exceptions returned, nesting without deadlock.
-#include <hypar/core/pool.hpp>
-
 #include <gtest/gtest.h>
 #include <omp.h>
 #include <pthread.h>
@@ -9,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <hypar/core/pool.hpp>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -41,8 +40,10 @@ std::size_t thread_stack_size() {
 // Recursion that really uses `depth` KiB of stack (the buffer is written and read back).
 std::size_t deep(std::size_t depth) {
   volatile char buffer[1024];
-  for (std::size_t i = 0; i < sizeof(buffer); i += 64) buffer[i] = static_cast<char>(depth + i);
-  if (depth == 0) return buffer[0];
+  for (std::size_t i = 0; i < sizeof(buffer); i += 64)
+    buffer[i] = static_cast<char>(depth + i);
+  if (depth == 0)
+    return buffer[0];
   return deep(depth - 1) + static_cast<std::size_t>(buffer[64]);
 }
 
@@ -50,7 +51,8 @@ std::size_t deep(std::size_t depth) {
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
+    if (const char* old = std::getenv(name))
+      old_ = old;
     setenv(name, value, 1);
   }
   ~ScopedEnv() {
@@ -122,7 +124,10 @@ TEST_P(PoolTest, InstallFromInsideThePoolsOwnTeamRunsInline) {
   std::atomic<int> total{0};
   pool.install([&] {
     hypar::join([&] { total += pool.install([] { return 1; }); },
-                [&] { total += pool.install([] { return static_cast<int>(hypar::current_num_threads()); }); });
+                [&] {
+                  total +=
+                      pool.install([] { return static_cast<int>(hypar::current_num_threads()); });
+                });
   });
   EXPECT_EQ(total.load(), 1 + static_cast<int>(GetParam()));
 }
@@ -167,13 +172,15 @@ TEST(ThreadPoolBuilder, Errors) {
   EXPECT_THROW(hypar::ThreadPoolBuilder().stack_size(0).build(), hypar::Error);
   {
     ScopedEnv env("OMP_STACKSIZE", "4M");
-    EXPECT_THROW(hypar::ThreadPoolBuilder().num_threads(2).stack_size(16 << 20).build(), hypar::Error);
+    EXPECT_THROW(hypar::ThreadPoolBuilder().num_threads(2).stack_size(16 << 20).build(),
+                 hypar::Error);
     // The same size is fine.
     EXPECT_NO_THROW(hypar::ThreadPoolBuilder().num_threads(2).stack_size(4 << 20).build());
   }
   {
     ScopedEnv env("GOMP_STACKSIZE", "2048");
-    EXPECT_THROW(hypar::ThreadPoolBuilder().num_threads(2).stack_size(16 << 20).build(), hypar::Error);
+    EXPECT_THROW(hypar::ThreadPoolBuilder().num_threads(2).stack_size(16 << 20).build(),
+                 hypar::Error);
   }
   try {
     hypar::ThreadPoolBuilder().stack_size(100).build();
@@ -213,9 +220,12 @@ TEST_P(PoolTest, JoinReturnsBothResults) {
 
 // Recursive fork-join (parallel Fibonacci) against the sequential value: nested joins become
 // tasks of the same team.
-long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+long fib(int n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 long par_fib(int n) {
-  if (n < 12) return fib(n);
+  if (n < 12)
+    return fib(n);
   auto [a, b] = hypar::join([n] { return par_fib(n - 1); }, [n] { return par_fib(n - 2); });
   return a + b;
 }
@@ -232,12 +242,14 @@ TEST_P(PoolTest, JoinRethrowsFirstExceptionAfterBothEnded) {
   for (int round = 0; round < 50; ++round) {
     std::atomic<int> running{0};
     const int which = static_cast<int>(rng() % 3);
-    const unsigned delays[2] = {static_cast<unsigned>(rng() % 50), static_cast<unsigned>(rng() % 50)};
+    const unsigned delays[2] = {static_cast<unsigned>(rng() % 50),
+                                static_cast<unsigned>(rng() % 50)};
     auto body = [&](int me) {
       running.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::microseconds(delays[me]));
       running.fetch_sub(1);
-      if (which == me || which == 2) throw std::invalid_argument(std::to_string(me));
+      if (which == me || which == 2)
+        throw std::invalid_argument(std::to_string(me));
       return me;
     };
     try {

@@ -1,11 +1,10 @@
 // hypar::scope: spawned tasks all finish before scope returns, nest, borrow locals, and the
 // first exception comes back with its type.
-#include <hypar/core/scope.hpp>
-#include <hypar/par.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <hypar/core/scope.hpp>
+#include <hypar/par.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -20,7 +19,8 @@ HYPAR_INSTANTIATE_THREAD_COUNTS(ScopeTest);
 
 // A binary tree of spawns: every node adds its index once.
 void spawn_tree(hypar::Scope& s, std::vector<std::atomic<int>>& hits, std::size_t node) {
-  if (node >= hits.size()) return;
+  if (node >= hits.size())
+    return;
   hits[node].fetch_add(1);
   s.spawn([&hits, node](hypar::Scope& inner) { spawn_tree(inner, hits, 2 * node + 1); });
   s.spawn([&hits, node](hypar::Scope& inner) { spawn_tree(inner, hits, 2 * node + 2); });
@@ -28,7 +28,8 @@ void spawn_tree(hypar::Scope& s, std::vector<std::atomic<int>>& hits, std::size_
 
 TEST_P(ScopeTest, EverySpawnRunsOnceBeforeReturn) {
   auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}, std::size_t{20001}}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}, std::size_t{20001}}) {
     std::vector<std::atomic<int>> hits(n);
     const int result = pool.install([&] {
       return hypar::scope([&](hypar::Scope& s) {
@@ -37,7 +38,8 @@ TEST_P(ScopeTest, EverySpawnRunsOnceBeforeReturn) {
       });
     });
     EXPECT_EQ(result, 42);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << i;
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(hits[i].load(), 1) << i;
   }
 }
 
@@ -48,8 +50,9 @@ TEST_P(ScopeTest, BorrowsLocalsAndNestsWithJoinAndIterators) {
     hypar::scope([&](hypar::Scope& s) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         s.spawn([&out, i](hypar::Scope&) {
-          auto [a, b] = hypar::join([i] { return hypar::par_range(0L, static_cast<long>(i) * 100).sum(); },
-                                    [i] { return static_cast<long>(i); });
+          auto [a, b] =
+              hypar::join([i] { return hypar::par_range(0L, static_cast<long>(i) * 100).sum(); },
+                          [i] { return static_cast<long>(i); });
           out[i] = a + b;
         });
       }
@@ -59,13 +62,16 @@ TEST_P(ScopeTest, BorrowsLocalsAndNestsWithJoinAndIterators) {
       EXPECT_EQ(out[i], m * (m - 1) / 2 + static_cast<long>(i));
     }
     // join inside scope inside join.
-    auto [x, y] = hypar::join([] {
-      std::atomic<int> count{0};
-      hypar::scope([&](hypar::Scope& s) {
-        for (int i = 0; i < 10; ++i) s.spawn([&](hypar::Scope&) { count += 1; });
-      });
-      return count.load();
-    }, [] { return 5; });
+    auto [x, y] = hypar::join(
+        [] {
+          std::atomic<int> count{0};
+          hypar::scope([&](hypar::Scope& s) {
+            for (int i = 0; i < 10; ++i)
+              s.spawn([&](hypar::Scope&) { count += 1; });
+          });
+          return count.load();
+        },
+        [] { return 5; });
     EXPECT_EQ(x, 10);
     EXPECT_EQ(y, 5);
   });
@@ -84,9 +90,11 @@ TEST_P(ScopeTest, FirstExceptionRethrownAfterAllEnded) {
             s.spawn([&, i](hypar::Scope&) {
               running += 1;
               volatile double sink = 0;
-              for (int k = 0; k < 1000; ++k) sink = sink + k;
+              for (int k = 0; k < 1000; ++k)
+                sink = sink + k;
               running -= 1;
-              if (i == bad) throw std::logic_error("spawn " + std::to_string(i));
+              if (i == bad)
+                throw std::logic_error("spawn " + std::to_string(i));
             });
           }
         });

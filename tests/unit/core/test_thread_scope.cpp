@@ -1,11 +1,10 @@
 // hypar::thread_scope: dedicated threads that borrow locals, all joined before return, first
 // exception rethrown with its type. Plain std::threads, so these tests run under TSan too.
-#include <hypar/core/thread_scope.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <hypar/core/thread_scope.hpp>
 #include <latch>
 #include <numeric>
 #include <random>
@@ -26,17 +25,20 @@ TEST_P(ThreadScopeTest, BorrowsLocalsLikeTheSeed) {
   std::mt19937 rng(static_cast<unsigned>(threads));
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{33}}) {
     std::vector<int> data(n);
-    for (auto& x : data) x = static_cast<int>(rng() % 1000);
+    for (auto& x : data)
+      x = static_cast<int>(rng() % 1000);
     std::vector<int> results(n, 0);
     hypar::thread_scope([&](hypar::ThreadScope& s) {
       // Each of `threads` workers squares a strided part of the input.
       for (std::size_t t = 0; t < threads; ++t) {
         s.spawn([&, t] {
-          for (std::size_t i = t; i < n; i += threads) results[i] = data[i] * data[i];
+          for (std::size_t i = t; i < n; i += threads)
+            results[i] = data[i] * data[i];
         });
       }
     });
-    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(results[i], data[i] * data[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      EXPECT_EQ(results[i], data[i] * data[i]);
   }
 }
 
@@ -64,7 +66,8 @@ TEST_P(ThreadScopeTest, DistinctThreadsNestedSpawnAndResult) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     EXPECT_NE(ids[i], std::thread::id()) << "thread " << i << " did not run before return";
     EXPECT_NE(ids[i], caller);
-    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(ids[i], ids[j]) << "threads must be dedicated";
+    for (std::size_t j = 0; j < i; ++j)
+      EXPECT_NE(ids[i], ids[j]) << "threads must be dedicated";
   }
 }
 
@@ -77,7 +80,8 @@ TEST_P(ThreadScopeTest, FirstExceptionAfterAllJoined) {
         s.spawn([&, t] {
           std::this_thread::sleep_for(std::chrono::milliseconds(2 * static_cast<int>(t)));
           finished += 1;
-          if (t == 0) throw std::overflow_error("thread 0");
+          if (t == 0)
+            throw std::overflow_error("thread 0");
         });
       }
     });
@@ -85,7 +89,8 @@ TEST_P(ThreadScopeTest, FirstExceptionAfterAllJoined) {
   } catch (const std::overflow_error& e) {
     EXPECT_EQ(std::string(e.what()), "thread 0");
   }
-  EXPECT_EQ(finished.load(), static_cast<int>(threads)) << "every thread finished before the rethrow";
+  EXPECT_EQ(finished.load(), static_cast<int>(threads))
+      << "every thread finished before the rethrow";
   // An exception from the body itself also waits for the threads.
   std::atomic<bool> done{false};
   EXPECT_THROW(hypar::thread_scope([&](hypar::ThreadScope& s) {

@@ -1,11 +1,10 @@
 // Default thread counts: environment variables first, then the affinity mask.
-#include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
-
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <stdlib.h>
 
+#include <hypar/core/error.hpp>
+#include <hypar/core/topology.hpp>
 #include <optional>
 #include <string>
 
@@ -15,7 +14,8 @@ namespace {
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
+    if (const char* old = std::getenv(name))
+      old_ = old;
     if (value) {
       setenv(name, value, 1);
     } else {
@@ -92,7 +92,8 @@ TEST(Topology, MalformedValueIsAClearError) {
     (void)hypar::default_num_threads();
     FAIL() << "expected hypar::Error";
   } catch (const hypar::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("HYPAR_NUM_THREADS='four'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("HYPAR_NUM_THREADS='four'"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -2,13 +2,12 @@
 // order where a stage is ordered); exceptions from every stage and from the sink reach the
 // caller; an early stop and a never-closing input channel leave no thread blocked; move-only
 // items, rendezvous and empty inputs.
-#include <hypar/flow.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <hypar/flow.hpp>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -28,14 +27,16 @@ constexpr int kRepeats = 20;
 
 std::vector<int> iota_vector(int n) {
   std::vector<int> v(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
+  for (int i = 0; i < n; ++i)
+    v[static_cast<std::size_t>(i)] = i;
   return v;
 }
 
 /// A little irregular work, so that workers finish out of order.
 int churn(int x) {
   unsigned h = static_cast<unsigned>(x) * 2654435761u;
-  for (unsigned k = 0; k < (h >> 28); ++k) h = h * 1664525u + 1013904223u;
+  for (unsigned k = 0; k < (h >> 28); ++k)
+    h = h * 1664525u + 1013904223u;
   return x + static_cast<int>(h & 1u) - static_cast<int>(h & 1u);
 }
 
@@ -44,7 +45,8 @@ TEST(Pipeline, SeedHelperEqualsTheSequentialComposition) {
   auto stage2 = [](long y) { return std::to_string(y); };
   std::vector<std::string> out = hypar::pipeline(iota_vector(kItems), stage1, stage2);
   std::vector<std::string> want;
-  for (int x = 0; x < kItems; ++x) want.push_back(stage2(stage1(x)));
+  for (int x = 0; x < kItems; ++x)
+    want.push_back(stage2(stage1(x)));
   std::sort(out.begin(), out.end());
   std::sort(want.begin(), want.end());
   EXPECT_EQ(out, want);
@@ -53,12 +55,15 @@ TEST(Pipeline, SeedHelperEqualsTheSequentialComposition) {
 TEST(Pipeline, OrderedStageKeepsInputOrderAfterUnorderedWorkers) {
   for (std::size_t workers : {1u, 2u, 4u, 8u}) {
     SCOPED_TRACE(workers);
-    const auto out = hypar::Pipeline::from(iota_vector(kItems))
-                         .stage([](int x) { return churn(x) * 2; }, {.workers = workers, .capacity = 16})
-                         .stage([](int y) { return y + 1; }, {.workers = workers, .capacity = 8, .ordered = true})
-                         .collect();
+    const auto out =
+        hypar::Pipeline::from(iota_vector(kItems))
+            .stage([](int x) { return churn(x) * 2; }, {.workers = workers, .capacity = 16})
+            .stage([](int y) { return y + 1; },
+                   {.workers = workers, .capacity = 8, .ordered = true})
+            .collect();
     ASSERT_EQ(out.size(), static_cast<std::size_t>(kItems));
-    for (int i = 0; i < kItems; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i + 1) << "position " << i;
+    for (int i = 0; i < kItems; ++i)
+      ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i + 1) << "position " << i;
   }
 }
 
@@ -66,15 +71,17 @@ TEST(Pipeline, OrderedStageBehindAVerySlowItemNeitherDeadlocksNorReorders) {
   // Item 3 takes long in an unordered upstream stage while the others overtake it; the ordered
   // stage must wait for it without blocking the workers that would bring it.
   const int n = 2000;
-  const auto out = hypar::Pipeline::from(iota_vector(n))
-                       .stage(
-                           [](int x) {
-                             if (x == 3) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-                             return x;
-                           },
-                           {.workers = 4, .capacity = 4})
-                       .stage([](int x) { return x; }, {.workers = 3, .capacity = 2, .ordered = true})
-                       .collect();
+  const auto out =
+      hypar::Pipeline::from(iota_vector(n))
+          .stage(
+              [](int x) {
+                if (x == 3)
+                  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                return x;
+              },
+              {.workers = 4, .capacity = 4})
+          .stage([](int x) { return x; }, {.workers = 3, .capacity = 2, .ordered = true})
+          .collect();
   ASSERT_EQ(out, iota_vector(n));
 }
 
@@ -85,8 +92,10 @@ TEST(Pipeline, ThreeStagesOfDifferentTypes) {
                        .stage([](const std::string& s) { return s.size(); })
                        .collect();
   std::size_t total = 0, want = 0;
-  for (auto n : out) total += n;
-  for (int x = 0; x < kItems; ++x) want += std::to_string(x).size() + 1;
+  for (auto n : out)
+    total += n;
+  for (int x = 0; x < kItems; ++x)
+    want += std::to_string(x).size() + 1;
   EXPECT_EQ(out.size(), static_cast<std::size_t>(kItems));
   EXPECT_EQ(total, want);
 }
@@ -97,15 +106,20 @@ TEST(Pipeline, FromAReceiverTakesEveryItemOnce) {
   std::vector<std::thread> threads;
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([tx = tx, p, each]() mutable {
-      for (int i = 0; i < each; ++i) tx.send(p * each + i);
+      for (int i = 0; i < each; ++i)
+        tx.send(p * each + i);
     });
   }
   tx.close();
-  auto out = hypar::Pipeline::from(std::move(rx)).stage([](int x) { return x * 2; }, {.workers = 3}).collect();
-  for (auto& t : threads) t.join();
+  auto out = hypar::Pipeline::from(std::move(rx))
+                 .stage([](int x) { return x * 2; }, {.workers = 3})
+                 .collect();
+  for (auto& t : threads)
+    t.join();
   std::sort(out.begin(), out.end());
   ASSERT_EQ(out.size(), static_cast<std::size_t>(producers * each));
-  for (int i = 0; i < producers * each; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i);
+  for (int i = 0; i < producers * each; ++i)
+    ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i);
 }
 
 TEST(Pipeline, AnExceptionInAnyStageReachesTheCaller) {
@@ -116,14 +130,16 @@ TEST(Pipeline, AnExceptionInAnyStageReachesTheCaller) {
       const int bad = static_cast<int>(rng() % static_cast<unsigned>(items));
       SCOPED_TRACE("stage " + std::to_string(failing) + " item " + std::to_string(bad));
       auto maybe_throw = [bad, failing](int stage, int x) {
-        if (stage == failing && x == bad) throw std::out_of_range("stage " + std::to_string(stage));
+        if (stage == failing && x == bad)
+          throw std::out_of_range("stage " + std::to_string(stage));
         return x;
       };
       try {
         (void)hypar::Pipeline::from(iota_vector(items))
             .stage([&](int x) { return maybe_throw(0, x); }, {.workers = 2, .capacity = 4})
             .stage([&](int x) { return maybe_throw(1, x); }, {.workers = 1, .capacity = 1})
-            .stage([&](int x) { return maybe_throw(2, x); }, {.workers = 3, .capacity = 64, .ordered = true})
+            .stage([&](int x) { return maybe_throw(2, x); },
+                   {.workers = 3, .capacity = 64, .ordered = true})
             .collect();
         ADD_FAILURE() << "no exception";
       } catch (const std::out_of_range& e) {
@@ -138,10 +154,12 @@ TEST(Pipeline, AnEarlyStopReleasesEveryStage) {
     std::atomic<int> started{0};
     int seen = 0;
     hypar::Pipeline::from(iota_vector(kItems))
-        .stage([&](int x) {
-          started.fetch_add(1);
-          return x;
-        }, {.workers = 2, .capacity = 1})
+        .stage(
+            [&](int x) {
+              started.fetch_add(1);
+              return x;
+            },
+            {.workers = 2, .capacity = 1})
         .stage([](int x) { return x; }, {.capacity = 1})
         .for_each([&](int) { return ++seen < 10; });
     EXPECT_EQ(seen, 10);
@@ -151,11 +169,14 @@ TEST(Pipeline, AnEarlyStopReleasesEveryStage) {
 
 TEST(Pipeline, AnEarlyStopDoesNotWaitForAnInputChannelThatNeverCloses) {
   auto [tx, rx] = hypar::unbounded<int>();
-  for (int i = 0; i < 100; ++i) tx.send(i);
+  for (int i = 0; i < 100; ++i)
+    tx.send(i);
   // tx stays open: the input never ends by itself.
   int seen = 0;
   const auto start = std::chrono::steady_clock::now();
-  hypar::Pipeline::from(std::move(rx)).stage([](int x) { return x; }).for_each([&](int) { return ++seen < 50; });
+  hypar::Pipeline::from(std::move(rx)).stage([](int x) { return x; }).for_each([&](int) {
+    return ++seen < 50;
+  });
   EXPECT_EQ(seen, 50);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
@@ -164,25 +185,33 @@ TEST(Pipeline, ASinkThatThrowsStopsThePipeline) {
   EXPECT_THROW(hypar::Pipeline::from(iota_vector(kItems))
                    .stage([](int x) { return x; }, {.workers = 2})
                    .for_each([](int x) {
-                     if (x == 100) throw std::logic_error("sink");
+                     if (x == 100)
+                       throw std::logic_error("sink");
                    }),
                std::logic_error);
 }
 
 TEST(Pipeline, MoveOnlyItemsAndEmptyInput) {
   std::vector<std::unique_ptr<int>> boxes;
-  for (int i = 0; i < 1000; ++i) boxes.push_back(std::make_unique<int>(i));
+  for (int i = 0; i < 1000; ++i)
+    boxes.push_back(std::make_unique<int>(i));
   auto out = hypar::Pipeline::from(std::move(boxes))
-                 .stage([](std::unique_ptr<int> p) {
-                   *p *= 2;
-                   return p;
-                 }, {.workers = 3})
+                 .stage(
+                     [](std::unique_ptr<int> p) {
+                       *p *= 2;
+                       return p;
+                     },
+                     {.workers = 3})
                  .stage([](std::unique_ptr<int> p) { return *p; }, {.ordered = true})
                  .collect();
   ASSERT_EQ(out.size(), 1000u);
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i);
-  EXPECT_TRUE(hypar::Pipeline::from(std::vector<int>{}).stage([](int x) { return x; }).collect().empty());
-  EXPECT_TRUE(hypar::pipeline(std::vector<int>{}, [](int x) { return x; }, [](int x) { return x; }).empty());
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(out[static_cast<std::size_t>(i)], 2 * i);
+  EXPECT_TRUE(
+      hypar::Pipeline::from(std::vector<int>{}).stage([](int x) { return x; }).collect().empty());
+  EXPECT_TRUE(hypar::pipeline(
+                  std::vector<int>{}, [](int x) { return x; }, [](int x) { return x; })
+                  .empty());
 }
 
 }  // namespace

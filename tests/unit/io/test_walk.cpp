@@ -1,7 +1,4 @@
 // Input expansion against `find`, plus links, loops, special files and errors.
-#include <hypar/core/error.hpp>
-#include <hypar/io/walk.hpp>
-
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +10,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <hypar/core/error.hpp>
+#include <hypar/io/walk.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,10 +49,12 @@ std::vector<std::string> find_regular_files(const std::string& dir) {
   char line[4096];
   while (pipe && std::fgets(line, sizeof line, pipe)) {
     std::string s(line);
-    if (!s.empty() && s.back() == '\n') s.pop_back();
+    if (!s.empty() && s.back() == '\n')
+      s.pop_back();
     out.push_back(s);
   }
-  if (pipe) pclose(pipe);
+  if (pipe)
+    pclose(pipe);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -61,7 +62,8 @@ std::vector<std::string> find_regular_files(const std::string& dir) {
 std::vector<std::string> paths_of(const std::vector<InputFile>& files, bool ok_only = true) {
   std::vector<std::string> out;
   for (const auto& f : files) {
-    if (!ok_only || f.ok()) out.push_back(f.path);
+    if (!ok_only || f.ok())
+      out.push_back(f.path);
   }
   return out;
 }
@@ -82,11 +84,13 @@ TEST(Walk, RandomTreeMatchesFind) {
   }
   auto files = expand_inputs({tmp.path()});
   auto got = paths_of(files);
-  for (const auto& f : files) EXPECT_TRUE(f.ok()) << f.path << ": " << f.error;
+  for (const auto& f : files)
+    EXPECT_TRUE(f.ok()) << f.path << ": " << f.error;
   auto sorted = got;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, find_regular_files(tmp.path()));
-  for (const auto& f : files) EXPECT_EQ(f.size, fs::file_size(f.path)) << f.path;
+  for (const auto& f : files)
+    EXPECT_EQ(f.size, fs::file_size(f.path)) << f.path;
 }
 
 TEST(Walk, DepthFirstInSortedOrder) {
@@ -105,7 +109,8 @@ TEST(Walk, KeepsArgumentOrderAndDuplicates) {
   TempDir tmp;
   write_file(tmp.path() + "/one", 1);
   write_file(tmp.path() + "/two", 2);
-  auto got = paths_of(expand_inputs({tmp.path() + "/two", tmp.path() + "/one", tmp.path() + "/two"}));
+  auto got =
+      paths_of(expand_inputs({tmp.path() + "/two", tmp.path() + "/one", tmp.path() + "/two"}));
   std::vector<std::string> want{tmp.path() + "/two", tmp.path() + "/one", tmp.path() + "/two"};
   EXPECT_EQ(got, want);
 }
@@ -185,7 +190,8 @@ TEST(Walk, DanglingLinkIsAnError) {
 }
 
 TEST(Walk, UnreadableDirectoryIsAnError) {
-  if (geteuid() == 0) GTEST_SKIP() << "root reads every directory";
+  if (geteuid() == 0)
+    GTEST_SKIP() << "root reads every directory";
   TempDir tmp;
   write_file(tmp.path() + "/locked/f", 1);
   fs::permissions(tmp.path() + "/locked", fs::perms::none);

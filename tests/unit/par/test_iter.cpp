@@ -1,7 +1,5 @@
 // Adaptors and terminals of hypar::ParIter against sequential references, on random inputs of
 // many sizes, at 1 to 4 threads.
-#include <hypar/par.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <hypar/par.hpp>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -39,7 +38,8 @@ std::vector<std::int64_t> random_ints(std::size_t n, std::uint32_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<std::int64_t> dist(-1000000, 1000000);
   std::vector<std::int64_t> v(n);
-  for (auto& x : v) x = dist(rng);
+  for (auto& x : v)
+    x = dist(rng);
   return v;
 }
 
@@ -47,7 +47,8 @@ std::vector<double> random_doubles(std::size_t n, std::uint32_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   std::vector<double> v(n);
-  for (auto& x : v) x = dist(rng) * std::pow(10.0, dist(rng) * 6);
+  for (auto& x : v)
+    x = dist(rng) * std::pow(10.0, dist(rng) * 6);
   return v;
 }
 
@@ -57,7 +58,8 @@ TEST_P(IterTest, MapSumMatchesSequential) {
       SCOPED_TRACE(n);
       const auto v = random_ints(n, static_cast<std::uint32_t>(n));
       std::int64_t expect = 0;
-      for (auto x : v) expect += 3 * x - 1;
+      for (auto x : v)
+        expect += 3 * x - 1;
       EXPECT_EQ(hypar::par_iter(v).map([](std::int64_t x) { return 3 * x - 1; }).sum(), expect);
       EXPECT_EQ(hypar::par_iter(v).sum(), std::accumulate(v.begin(), v.end(), std::int64_t{0}));
       const auto d = random_doubles(n, static_cast<std::uint32_t>(n + 1));
@@ -80,9 +82,13 @@ TEST_P(IterTest, FilterCollectKeepsOrder) {
       const auto v = random_ints(n, 7 + static_cast<std::uint32_t>(n));
       std::vector<std::int64_t> expect;
       for (auto x : v) {
-        if (x % 3 == 0) expect.push_back(x * 2);
+        if (x % 3 == 0)
+          expect.push_back(x * 2);
       }
-      auto got = hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).map([](std::int64_t x) { return x * 2; }).collect();
+      auto got = hypar::par_iter(v)
+                     .filter([](std::int64_t x) { return x % 3 == 0; })
+                     .map([](std::int64_t x) { return x * 2; })
+                     .collect();
       EXPECT_EQ(got, expect);
       // Indexed collect, and collect into another element type.
       auto same = hypar::par_iter(v).collect<std::vector<std::int64_t>>();
@@ -90,10 +96,15 @@ TEST_P(IterTest, FilterCollectKeepsOrder) {
       std::vector<double> as_double(n + 5, -7.0);  // old contents and size are replaced
       hypar::par_iter(v).collect_into(as_double);
       ASSERT_EQ(as_double.size(), v.size());
-      for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(as_double[i], static_cast<double>(v[i]));
-      EXPECT_EQ(hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).count(), expect.size());
+      for (std::size_t i = 0; i < n; ++i)
+        EXPECT_EQ(as_double[i], static_cast<double>(v[i]));
+      EXPECT_EQ(hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).count(),
+                expect.size());
       std::vector<std::int64_t> filtered(3, 99);
-      hypar::par_iter(v).filter([](std::int64_t x) { return x % 3 == 0; }).map([](std::int64_t x) { return x * 2; }).collect_into(filtered);
+      hypar::par_iter(v)
+          .filter([](std::int64_t x) { return x % 3 == 0; })
+          .map([](std::int64_t x) { return x * 2; })
+          .collect_into(filtered);
       EXPECT_EQ(filtered, expect);
       std::vector<std::int64_t> shrink(n / 2, 1);
       hypar::par_iter(v).collect_into(shrink);
@@ -115,12 +126,20 @@ TEST_P(IterTest, EnumerateAndZip) {
         EXPECT_EQ(e[i].first, i);
         EXPECT_EQ(e[i].second, a[i]);
       }
-      auto z = hypar::par_iter(a).zip(hypar::par_iter(b)).map([](const auto& p) { return static_cast<double>(p.first) * p.second; }).collect();
+      auto z = hypar::par_iter(a)
+                   .zip(hypar::par_iter(b))
+                   .map([](const auto& p) { return static_cast<double>(p.first) * p.second; })
+                   .collect();
       const std::size_t m = std::min(a.size(), b.size());
       ASSERT_EQ(z.size(), m);
-      for (std::size_t i = 0; i < m; ++i) EXPECT_EQ(z[i], static_cast<double>(a[i]) * b[i]);
+      for (std::size_t i = 0; i < m; ++i)
+        EXPECT_EQ(z[i], static_cast<double>(a[i]) * b[i]);
       // enumerate after map, zip of a range: positions stay global.
-      auto weighted = hypar::par_iter(a).map([](std::int64_t x) { return x + 1; }).enumerate().zip(hypar::par_range(std::size_t{0}, n)).all([](const auto& p) { return p.first.first == p.second; });
+      auto weighted = hypar::par_iter(a)
+                          .map([](std::int64_t x) { return x + 1; })
+                          .enumerate()
+                          .zip(hypar::par_range(std::size_t{0}, n))
+                          .all([](const auto& p) { return p.first.first == p.second; });
       EXPECT_TRUE(weighted);
     }
   });
@@ -138,7 +157,8 @@ TEST_P(IterTest, MinMaxWithTies) {
       SCOPED_TRACE(n);
       std::mt19937 rng(static_cast<std::uint32_t>(n));
       std::vector<Keyed> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = {static_cast<int>(rng() % 10), i};
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = {static_cast<int>(rng() % 10), i};
       auto mn = hypar::par_iter(v).min();
       auto mx = hypar::par_iter(v).max();
       static_assert(std::is_same_v<decltype(mn), std::optional<Keyed>>);
@@ -148,9 +168,10 @@ TEST_P(IterTest, MinMaxWithTies) {
         continue;
       }
       const auto expect_min = std::min_element(v.begin(), v.end());  // first of equal minima
-      auto expect_max = v.begin();                                    // last of equal maxima
+      auto expect_max = v.begin();                                   // last of equal maxima
       for (auto it = v.begin(); it != v.end(); ++it) {
-        if (!(*it < *expect_max)) expect_max = it;
+        if (!(*it < *expect_max))
+          expect_max = it;
       }
       EXPECT_EQ(mn->id, expect_min->id);
       EXPECT_EQ(mx->id, expect_max->id);
@@ -161,13 +182,17 @@ TEST_P(IterTest, MinMaxWithTies) {
 TEST_P(IterTest, ReduceKeepsOrderOfANonCommutativeOp) {
   on_pool([] {
     for (std::size_t n : kSizes) {
-      if (n > 5000) continue;
+      if (n > 5000)
+        continue;
       SCOPED_TRACE(n);
       std::string expect;
-      for (std::size_t i = 0; i < n; ++i) expect += static_cast<char>('a' + i % 26);
-      auto got = hypar::par_range(std::size_t{0}, n)
-                     .map([](std::size_t i) { return std::string(1, static_cast<char>('a' + i % 26)); })
-                     .reduce([] { return std::string(); }, [](std::string x, const std::string& y) { return x + y; });
+      for (std::size_t i = 0; i < n; ++i)
+        expect += static_cast<char>('a' + i % 26);
+      auto got =
+          hypar::par_range(std::size_t{0}, n)
+              .map([](std::size_t i) { return std::string(1, static_cast<char>('a' + i % 26)); })
+              .reduce([] { return std::string(); },
+                      [](std::string x, const std::string& y) { return x + y; });
       EXPECT_EQ(got, expect);
       const auto v = random_ints(n, 3);
       EXPECT_EQ(hypar::par_iter(v).reduce([] { return std::int64_t{0}; }, std::plus<>()),
@@ -200,7 +225,11 @@ TEST_P(IterTest, FoldSemantics) {
       }
       // with_min_len bounds the splits.
       const std::size_t min_len = 100;
-      auto counts = hypar::par_iter(v).with_min_len(min_len).fold([] { return std::size_t{0}; }, [](std::size_t c, std::int64_t) { return c + 1; }).collect();
+      auto counts = hypar::par_iter(v)
+                        .with_min_len(min_len)
+                        .fold([] { return std::size_t{0}; },
+                              [](std::size_t c, std::int64_t) { return c + 1; })
+                        .collect();
       std::size_t total = 0;
       for (auto c : counts) {
         EXPECT_GE(c, std::min(min_len, n));
@@ -209,10 +238,21 @@ TEST_P(IterTest, FoldSemantics) {
       EXPECT_EQ(total, n);
       // fold then reduce / sum, as in the seed.
       std::int64_t expect = std::accumulate(v.begin(), v.end(), std::int64_t{0});
-      EXPECT_EQ(hypar::par_iter(v).fold([] { return std::int64_t{0}; }, [](std::int64_t a, std::int64_t x) { return a + x; }).reduce([] { return std::int64_t{0}; }, std::plus<>()), expect);
-      EXPECT_EQ(hypar::par_iter(v).fold([] { return std::int64_t{0}; }, [](std::int64_t a, std::int64_t x) { return a + x; }).sum(), expect);
+      EXPECT_EQ(hypar::par_iter(v)
+                    .fold([] { return std::int64_t{0}; },
+                          [](std::int64_t a, std::int64_t x) { return a + x; })
+                    .reduce([] { return std::int64_t{0}; }, std::plus<>()),
+                expect);
+      EXPECT_EQ(hypar::par_iter(v)
+                    .fold([] { return std::int64_t{0}; },
+                          [](std::int64_t a, std::int64_t x) { return a + x; })
+                    .sum(),
+                expect);
       // filter before fold: an accumulator per non-empty split, even if every item is dropped.
-      auto none = hypar::par_iter(v).filter([](std::int64_t) { return false; }).fold([] { return 0; }, [](int a, std::int64_t) { return a + 1; }).sum();
+      auto none = hypar::par_iter(v)
+                      .filter([](std::int64_t) { return false; })
+                      .fold([] { return 0; }, [](int a, std::int64_t) { return a + 1; })
+                      .sum();
       EXPECT_EQ(none, 0);
     }
   });
@@ -248,7 +288,8 @@ TEST_P(IterTest, ShortCircuitStopsEarly) {
       std::atomic<std::size_t> at_find{0};
       auto probe = [&](std::size_t i) {
         const std::size_t seen = visited.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (i != target) return false;
+        if (i != target)
+          return false;
         at_find.store(seen);
         return true;
       };
@@ -259,7 +300,8 @@ TEST_P(IterTest, ShortCircuitStopsEarly) {
       EXPECT_EQ(hypar::par_range(std::size_t{0}, n).find_any(probe), target);
       EXPECT_LT(visited.load() - at_find.load(), n / 4);
       visited = 0;
-      EXPECT_FALSE(hypar::par_range(std::size_t{0}, n).all([&](std::size_t i) { return !probe(i); }));
+      EXPECT_FALSE(
+          hypar::par_range(std::size_t{0}, n).all([&](std::size_t i) { return !probe(i); }));
       EXPECT_LT(visited.load() - at_find.load(), n / 4);
     }
   });
@@ -278,11 +320,15 @@ TEST_P(IterTest, WithProgressCountsEveryItem) {
   on_pool([] {
     for (std::size_t n : kSizes) {
       CountingProgress p;
-      auto out = hypar::par_range(std::size_t{0}, n).map([](std::size_t i) { return i * 2; }).with_progress(p).collect();
+      auto out = hypar::par_range(std::size_t{0}, n)
+                     .map([](std::size_t i) { return i * 2; })
+                     .with_progress(p)
+                     .collect();
       EXPECT_EQ(p.total.load(), n);
       EXPECT_GE(p.calls.load(), n / 1024);
       ASSERT_EQ(out.size(), n);
-      for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(out[i], 2 * i);
+      for (std::size_t i = 0; i < n; ++i)
+        EXPECT_EQ(out[i], 2 * i);
     }
   });
 }
@@ -292,12 +338,15 @@ TEST_P(IterTest, NestedForEach) {
     const std::size_t outer = 64;
     std::vector<std::int64_t> sums(outer);
     hypar::par_range(std::size_t{0}, outer).for_each([&](std::size_t i) {
-      sums[i] = hypar::par_range(std::int64_t{0}, static_cast<std::int64_t>(1000 * i)).map([](std::int64_t x) { return x % 7; }).sum();
+      sums[i] = hypar::par_range(std::int64_t{0}, static_cast<std::int64_t>(1000 * i))
+                    .map([](std::int64_t x) { return x % 7; })
+                    .sum();
       EXPECT_EQ(hypar::current_num_threads(), hypar::current_num_threads());
     });
     for (std::size_t i = 0; i < outer; ++i) {
       std::int64_t expect = 0;
-      for (std::int64_t x = 0; x < static_cast<std::int64_t>(1000 * i); ++x) expect += x % 7;
+      for (std::int64_t x = 0; x < static_cast<std::int64_t>(1000 * i); ++x)
+        expect += x % 7;
       EXPECT_EQ(sums[i], expect);
     }
   });
@@ -324,10 +373,26 @@ TEST_P(IterTest, ExceptionsFromRandomItems) {
     };
     try {
       switch (round % 4) {
-        case 0: pool.install([&] { hypar::par_range(std::size_t{0}, n).for_each([&](std::size_t i) { body(i); }); }); break;
-        case 1: pool.install([&] { return hypar::par_range(std::size_t{0}, n).map(body).sum(); }); break;
-        case 2: pool.install([&] { return hypar::par_range(std::size_t{0}, n).map(body).filter([](std::size_t) { return true; }).collect(); }); break;
-        default: pool.install([&] { return hypar::par_range(std::size_t{0}, n).map(body).deterministic().sum(); }); break;
+        case 0:
+          pool.install([&] {
+            hypar::par_range(std::size_t{0}, n).for_each([&](std::size_t i) { body(i); });
+          });
+          break;
+        case 1:
+          pool.install([&] { return hypar::par_range(std::size_t{0}, n).map(body).sum(); });
+          break;
+        case 2:
+          pool.install([&] {
+            return hypar::par_range(std::size_t{0}, n)
+                .map(body)
+                .filter([](std::size_t) { return true; })
+                .collect();
+          });
+          break;
+        default:
+          pool.install(
+              [&] { return hypar::par_range(std::size_t{0}, n).map(body).deterministic().sum(); });
+          break;
       }
       FAIL() << "no exception, round " << round;
     } catch (const std::range_error& e) {
@@ -355,10 +420,13 @@ TEST_P(IterTest, ExceptionsFromNestedOperations) {
           try {
             auto [s, unused] = hypar::join(
                 [&] {
-                  return hypar::par_range(std::size_t{0}, std::size_t{1000}).map([&](std::size_t j) {
-                    if (i == bad_outer && j == bad_inner) throw std::domain_error("nested");
-                    return j;
-                  }).sum();
+                  return hypar::par_range(std::size_t{0}, std::size_t{1000})
+                      .map([&](std::size_t j) {
+                        if (i == bad_outer && j == bad_inner)
+                          throw std::domain_error("nested");
+                        return j;
+                      })
+                      .sum();
                 },
                 [] { return 0; });
             (void)s;

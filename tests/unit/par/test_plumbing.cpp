@@ -1,8 +1,6 @@
 // The splitting engine: leaves cover the input in order and respect with_min_len; deterministic()
 // leaves and combine tree are independent of the thread count (bitwise sums), also when
 // partials come from several simulated ranks.
-#include <hypar/par.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <hypar/par.hpp>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -36,12 +35,12 @@ HYPAR_INSTANTIATE_THREAD_COUNTS(PlumbingTest);
 
 const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 17, 1000, 4097, 100003};
 
-
 std::vector<double> random_doubles(std::size_t n, std::uint32_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   std::vector<double> v(n);
-  for (auto& x : v) x = dist(rng) * std::pow(10.0, dist(rng) * 6);
+  for (auto& x : v)
+    x = dist(rng) * std::pow(10.0, dist(rng) * 6);
   return v;
 }
 
@@ -50,7 +49,8 @@ struct LeafRecorder {
   using partial_type = std::vector<std::pair<std::size_t, std::size_t>>;
   partial_type identity() const { return {}; }
   template <class Src>
-  partial_type leaf(const Src&, std::size_t lo, std::size_t hi, hypar::detail::Cancellation&) const {
+  partial_type leaf(const Src&, std::size_t lo, std::size_t hi,
+                    hypar::detail::Cancellation&) const {
     return {{lo, hi}};
   }
   partial_type combine(partial_type&& a, partial_type&& b) const {
@@ -65,7 +65,8 @@ TEST_P(PlumbingTest, LeavesCoverTheInputInOrderAndRespectMinLen) {
     for (std::size_t n : kSizes) {
       for (std::size_t min_len : {std::size_t{1}, std::size_t{10}, std::size_t{1000}}) {
         SCOPED_TRACE(n * 10000 + min_len);
-        const auto leaves = hypar::par_range(std::size_t{0}, n).with_min_len(min_len).run(LeafRecorder{});
+        const auto leaves =
+            hypar::par_range(std::size_t{0}, n).with_min_len(min_len).run(LeafRecorder{});
         std::size_t next = 0;
         for (const auto& [lo, hi] : leaves) {
           EXPECT_EQ(lo, next);
@@ -90,8 +91,10 @@ TEST(IterDeterministic, LeavesIndependentOfThreadCount) {
     std::optional<LeafRecorder::partial_type> first;
     for (std::size_t t : hypar::testing::thread_counts()) {
       auto pool = hypar::ThreadPoolBuilder().num_threads(t).build();
-      auto leaves = pool.install([&] { return hypar::par_range(std::size_t{0}, n).deterministic().run(LeafRecorder{}); });
-      if (!first) first = leaves;
+      auto leaves = pool.install(
+          [&] { return hypar::par_range(std::size_t{0}, n).deterministic().run(LeafRecorder{}); });
+      if (!first)
+        first = leaves;
       EXPECT_EQ(leaves, *first) << t << " threads";
     }
     const std::size_t leaf = hypar::detail::deterministic_leaf_size(n, 1);
@@ -103,7 +106,8 @@ TEST(IterDeterministic, LeavesIndependentOfThreadCount) {
 }
 
 TEST(IterDeterministic, BitwiseIdenticalForAnyThreadCount) {
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1001}, std::size_t{100003}, std::size_t{1} << 20}) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1001}, std::size_t{100003},
+                        std::size_t{1} << 20}) {
     SCOPED_TRACE(n);
     const auto d = random_doubles(n, 21);
     std::optional<double> first_sum;
@@ -112,12 +116,21 @@ TEST(IterDeterministic, BitwiseIdenticalForAnyThreadCount) {
     for (std::size_t t : hypar::testing::thread_counts()) {
       auto pool = hypar::ThreadPoolBuilder().num_threads(t).build();
       for (int rep = 0; rep < 3; ++rep) {
-        const double s = pool.install([&] { return hypar::par_iter(d).map([](double x) { return x * 1.1; }).deterministic().sum(); });
+        const double s = pool.install([&] {
+          return hypar::par_iter(d).map([](double x) { return x * 1.1; }).deterministic().sum();
+        });
         const double r = pool.install([&] {
-          return hypar::par_iter(d).deterministic().filter([](double x) { return x > -0.5; }).reduce([] { return 0.0; }, [](double a, double b) { return a + b; });
+          return hypar::par_iter(d)
+              .deterministic()
+              .filter([](double x) { return x > -0.5; })
+              .reduce([] { return 0.0; }, [](double a, double b) { return a + b; });
         });
         const double f = pool.install([&] {
-          return hypar::par_iter(d).with_min_len(64).deterministic().fold([] { return 0.0; }, [](double a, double x) { return a + x * x; }).sum();
+          return hypar::par_iter(d)
+              .with_min_len(64)
+              .deterministic()
+              .fold([] { return 0.0; }, [](double a, double x) { return a + x * x; })
+              .sum();
         });
         if (!first_sum) {
           first_sum = s;

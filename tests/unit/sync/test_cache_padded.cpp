@@ -1,10 +1,9 @@
 // CachePadded: layout (alignment, size, neighbours on distinct lines) and access.
-#include <hypar/sync/cache_padded.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
+#include <hypar/sync/cache_padded.hpp>
 #include <string>
 #include <vector>
 

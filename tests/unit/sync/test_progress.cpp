@@ -1,16 +1,15 @@
 // Progress: counts from many threads exactly; draws lines (logs) and a bar (terminals) with the
 // final count; `with_progress` on a parallel iterator counts every item once.
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <hypar/core/pool.hpp>
 #include <hypar/core/thread_scope.hpp>
 #include <hypar/par.hpp>
 #include <hypar/sync/progress.hpp>
-
-#include <gtest/gtest.h>
+#include <string>
 
 #include "captured_stream.hpp"
-
-#include <cstdio>
-#include <string>
 
 namespace {
 
@@ -24,7 +23,8 @@ TEST(Progress, CountsFromManyThreadsExactly) {
     hypar::thread_scope([&](hypar::ThreadScope& s) {
       for (int t = 0; t < 8; ++t) {
         s.spawn([&] {
-          for (int i = 0; i < 10000; ++i) p.add();
+          for (int i = 0; i < 10000; ++i)
+            p.add();
         });
       }
     });
@@ -41,13 +41,15 @@ TEST(Progress, LinesAreFewAndEndWithTheFinalCount) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
   hypar::Progress p(1000, "steps", {.style = hypar::Progress::Style::lines, .stream = f});
-  for (int i = 0; i < 1000; ++i) p.add();
+  for (int i = 0; i < 1000; ++i)
+    p.add();
   p.finish();
   p.finish();  // idempotent
   const std::string text = contents(f);
   std::fclose(f);
   std::size_t lines = 0;
-  for (char c : text) lines += c == '\n';
+  for (char c : text)
+    lines += c == '\n';
   EXPECT_GE(lines, 1u);
   EXPECT_LE(lines, 11u) << text;  // at most one per tenth, plus the last
   EXPECT_NE(text.rfind("steps: 100.0% (1000 of 1000 items)"), std::string::npos) << text;
@@ -58,7 +60,9 @@ TEST(Progress, BarRedrawsInPlaceAndEndsWithANewline) {
   ASSERT_NE(f, nullptr);
   {
     hypar::Progress p(4096, "read",
-                      {.style = hypar::Progress::Style::bar, .unit = hypar::Progress::Unit::bytes, .stream = f,
+                      {.style = hypar::Progress::Style::bar,
+                       .unit = hypar::Progress::Unit::bytes,
+                       .stream = f,
                        .interval = std::chrono::milliseconds(1)});
     for (int i = 0; i < 4; ++i) {
       p.add(1024);
@@ -99,7 +103,10 @@ TEST(Progress, WithProgressCountsEveryItemOnce) {
     {
       hypar::Progress p(n, "items", {.style = hypar::Progress::Style::lines, .stream = f});
       kept = hypar::ThreadPoolBuilder().num_threads(threads).build().install([&] {
-        return hypar::par_range(std::size_t{0}, n).with_progress(p).filter([](std::size_t i) { return i % 3 == 0; }).count();
+        return hypar::par_range(std::size_t{0}, n)
+            .with_progress(p)
+            .filter([](std::size_t i) { return i % 3 == 0; })
+            .count();
       });
       counted = p.position();
     }

@@ -1,10 +1,9 @@
 // ShardedMap: the map semantics against std::map, and contended updates from many threads
 // against a sequential count.
-#include <hypar/core/thread_scope.hpp>
-#include <hypar/sync/sharded_map.hpp>
-
 #include <gtest/gtest.h>
 
+#include <hypar/core/thread_scope.hpp>
+#include <hypar/sync/sharded_map.hpp>
 #include <map>
 #include <random>
 #include <string>
@@ -61,14 +60,17 @@ TEST(ShardedMap, BehavesLikeAMapOnRandomOperations) {
 }
 
 TEST(ShardedMap, ConsecutiveIntegerKeysSpreadOverShards) {
-  // std::hash<int> is the identity; the map mixes it so that keys 0, 16, 32, ... do not share a shard.
+  // std::hash<int> is the identity; the map mixes it so that keys 0, 16, 32, ... do not share a
+  // shard.
   struct CountingHash {
     std::size_t operator()(int k) const { return static_cast<std::size_t>(k) * 16; }
   };
   hypar::ShardedMap<int, int, 16, CountingHash> map;
-  for (int k = 0; k < 1000; ++k) map.insert(k, k);
+  for (int k = 0; k < 1000; ++k)
+    map.insert(k, k);
   EXPECT_EQ(map.size(), 1000u);
-  for (int k = 0; k < 1000; ++k) ASSERT_EQ(map.get(k), k);
+  for (int k = 0; k < 1000; ++k)
+    ASSERT_EQ(map.get(k), k);
 }
 
 TEST(ShardedMap, ContendedUpdatesMatchASequentialCount) {
@@ -84,7 +86,8 @@ TEST(ShardedMap, ContendedUpdatesMatchASequentialCount) {
           for (int i = 0; i < per_thread; ++i) {
             const int key = static_cast<int>(rng() % keys);
             counts.update(key, [](std::optional<long> old) { return old.value_or(0) + 1; });
-            if (i % 64 == 0) (void)counts.get(key);  // readers interleaved with writers
+            if (i % 64 == 0)
+              (void)counts.get(key);  // readers interleaved with writers
           }
         });
       }
@@ -93,7 +96,8 @@ TEST(ShardedMap, ContendedUpdatesMatchASequentialCount) {
     std::map<int, long> reference;
     for (std::size_t t = 0; t < threads; ++t) {
       std::mt19937 rng(static_cast<unsigned>(t));
-      for (int i = 0; i < per_thread; ++i) ++reference[static_cast<int>(rng() % keys)];
+      for (int i = 0; i < per_thread; ++i)
+        ++reference[static_cast<int>(rng() % keys)];
     }
     long total = 0;
     counts.for_each([&](const int& k, const long& v) {

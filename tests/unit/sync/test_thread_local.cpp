@@ -1,14 +1,13 @@
 // ThreadLocal: one value per thread, made lazily by the factory on its own thread, enumerable and
 // combinable afterwards; accumulation from many threads equals the sequential sum.
-#include <hypar/core/pool.hpp>
-#include <hypar/core/thread_scope.hpp>
-#include <hypar/par.hpp>
-#include <hypar/sync/thread_local.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
+#include <hypar/core/pool.hpp>
+#include <hypar/core/thread_scope.hpp>
+#include <hypar/par.hpp>
+#include <hypar/sync/thread_local.hpp>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -34,7 +33,8 @@ TEST(ThreadLocal, ValueIsMadeOnceOnItsThreadAndStaysPut) {
         std::thread::id* first = &maker.local();
         const std::thread::id value = *first;
         for (int i = 0; i < 100; ++i) {
-          if (&maker.local() != first || maker.local() != value) moved.fetch_add(1);
+          if (&maker.local() != first || maker.local() != value)
+            moved.fetch_add(1);
         }
       });
     }
@@ -61,7 +61,8 @@ TEST(ThreadLocal, SimultaneousThreadsGetDistinctValues) {
       s.spawn([&, t] {
         tl.local() = t + 1;
         arrived.fetch_add(1);
-        while (arrived.load() < threads) std::this_thread::yield();
+        while (arrived.load() < threads)
+          std::this_thread::yield();
         std::lock_guard lock(mutex);
         addresses.insert(&tl.local());
         EXPECT_EQ(tl.local(), t + 1);
@@ -84,14 +85,16 @@ TEST(ThreadLocal, AccumulationEqualsTheSequentialSum) {
     hypar::thread_scope([&](hypar::ThreadScope& s) {
       for (std::size_t t = 0; t < threads; ++t) {
         s.spawn([&, t] {
-          for (std::int64_t i = static_cast<std::int64_t>(t); i < n; i += static_cast<std::int64_t>(threads)) {
+          for (std::int64_t i = static_cast<std::int64_t>(t); i < n;
+               i += static_cast<std::int64_t>(threads)) {
             partial.local() += i % 1000;
           }
         });
       }
     });
     std::int64_t expected = 0;
-    for (std::int64_t i = 0; i < n; ++i) expected += i % 1000;
+    for (std::int64_t i = 0; i < n; ++i)
+      expected += i % 1000;
     EXPECT_EQ(partial.combine(std::plus<>{}), expected);
   }
 }
@@ -116,12 +119,14 @@ TEST(ThreadLocal, WorksUnderParallelIterators) {
       hypar::par_iter(data).for_each([&](std::uint32_t x) {
         auto& buffer = buffers.local();
         buffer.clear();
-        for (std::uint32_t k = 0; k < 4; ++k) buffer.push_back(x + k);
+        for (std::uint32_t k = 0; k < 4; ++k)
+          buffer.push_back(x + k);
         sums.local() += std::accumulate(buffer.begin(), buffer.end(), std::uint64_t{0});
       });
     });
     std::uint64_t expected = 0;
-    for (std::uint32_t x : data) expected += 4ull * x + 6;
+    for (std::uint32_t x : data)
+      expected += 4ull * x + 6;
     EXPECT_EQ(sums.combine(std::plus<>{}), expected);
     EXPECT_LE(buffers.size(), threads);
   }
@@ -140,7 +145,8 @@ TEST(ThreadLocal, CombineOfNothingIsTheFactoryValue) {
 TEST(ThreadLocal, FactoryThatThrowsStoresNothing) {
   int calls = 0;
   hypar::ThreadLocal<int> tl([&]() -> int {
-    if (++calls == 1) throw std::runtime_error("first call fails");
+    if (++calls == 1)
+      throw std::runtime_error("first call fails");
     return 5;
   });
   EXPECT_THROW(tl.local(), std::runtime_error);
@@ -159,7 +165,8 @@ TEST(ThreadLocal, ValuesAreDestroyedOnce) {
   {
     hypar::ThreadLocal<Tracked> tl;
     hypar::thread_scope([&](hypar::ThreadScope& s) {
-      for (int t = 0; t < 5; ++t) s.spawn([&] { (void)tl.local(); });
+      for (int t = 0; t < 5; ++t)
+        s.spawn([&] { (void)tl.local(); });
     });
     EXPECT_GE(alive.load(), 1);
   }

@@ -1,10 +1,9 @@
 #pragma once
 // hypar::ArrayQueue<T>: Crossbeam's ArrayQueue, a lock-free fixed-capacity MPMC queue.
 
+#include <cstddef>
 #include <hypar/chan/detail/ring.hpp>
 #include <hypar/core/error.hpp>
-
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -59,7 +58,8 @@ class ArrayQueue {
 
  private:
   static std::size_t checked(std::size_t capacity) {
-    if (capacity == 0) throw Error("hypar::ArrayQueue: capacity must be at least 1");
+    if (capacity == 0)
+      throw Error("hypar::ArrayQueue: capacity must be at least 1");
     if (capacity > (std::size_t{1} << 40)) {
       throw Error("hypar::ArrayQueue: capacity " + std::to_string(capacity) +
                   " is too large (at most 2^40)");

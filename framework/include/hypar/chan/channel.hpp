@@ -14,16 +14,15 @@
 // spin, some yields, then a futex sleep that a lost wake-up delays by at most 100 ms
 // (detail/wait.hpp). Design note: docs/channels.md.
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <hypar/chan/detail/list.hpp>
 #include <hypar/chan/detail/ring.hpp>
 #include <hypar/chan/detail/wait.hpp>
 #include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
-
-#include <atomic>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -85,7 +84,8 @@ class Chan {
     if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       rx_gone_.store(true, std::memory_order_seq_cst);
       not_full_.notify();  // senders: throw Disconnected
-      if (!rendezvous_) discard();
+      if (!rendezvous_)
+        discard();
     }
   }
   /// Disconnects both sides at once for every handle: sends throw Disconnected, receives return
@@ -114,28 +114,36 @@ class Chan {
     std::uint64_t pos = 0;
     Backoff backoff;
     for (;;) {
-      if (rx_gone_.load(std::memory_order_acquire)) throw Disconnected();
-      if (push(s, &pos)) break;
+      if (rx_gone_.load(std::memory_order_acquire))
+        throw Disconnected();
+      if (push(s, &pos))
+        break;
       if (!backoff.completed()) {
         backoff.snooze();
         continue;
       }
       const std::uint32_t w = not_full_.prepare();
-      if (rx_gone_.load(std::memory_order_acquire)) throw Disconnected();
-      if (push(s, &pos)) break;
+      if (rx_gone_.load(std::memory_order_acquire))
+        throw Disconnected();
+      if (push(s, &pos))
+        break;
       not_full_.sleep(w);
     }
     not_empty_.notify();
-    if (rendezvous_) wait_taken(pos);
+    if (rendezvous_)
+      wait_taken(pos);
   }
 
   /// Never blocks: false when full, disconnected, or (rendezvous) when no receiver is waiting.
   bool try_send(T&& v) {
-    if (rx_gone_.load(std::memory_order_acquire)) return false;
-    if (rendezvous_ && waiting_receivers_.load(std::memory_order_seq_cst) == 0) return false;
+    if (rx_gone_.load(std::memory_order_acquire))
+      return false;
+    if (rendezvous_ && waiting_receivers_.load(std::memory_order_seq_cst) == 0)
+      return false;
     Stored s = box(std::move(v));
     std::uint64_t pos = 0;
-    if (!push(s, &pos)) return false;
+    if (!push(s, &pos))
+      return false;
     not_empty_.notify();
     return true;
   }
@@ -146,21 +154,27 @@ class Chan {
     WaitingReceiver counted(rendezvous_ ? &waiting_receivers_ : nullptr);
     Backoff backoff;
     for (;;) {
-      if (auto v = try_recv()) return v;
-      if (tx_gone_.load(std::memory_order_acquire)) return try_recv();  // the last drain
-      if (deadline != nullptr && Clock::now() >= *deadline) return std::nullopt;
+      if (auto v = try_recv())
+        return v;
+      if (tx_gone_.load(std::memory_order_acquire))
+        return try_recv();  // the last drain
+      if (deadline != nullptr && Clock::now() >= *deadline)
+        return std::nullopt;
       if (!backoff.completed()) {
         backoff.snooze();
         continue;
       }
       const std::uint32_t w = not_empty_.prepare();
-      if (auto v = try_recv()) return v;
-      if (tx_gone_.load(std::memory_order_acquire)) return try_recv();
+      if (auto v = try_recv())
+        return v;
+      if (tx_gone_.load(std::memory_order_acquire))
+        return try_recv();
       if (deadline == nullptr) {
         not_empty_.sleep(w);
       } else {
         const auto left = *deadline - Clock::now();
-        if (left <= Clock::duration::zero()) return std::nullopt;
+        if (left <= Clock::duration::zero())
+          return std::nullopt;
         not_empty_.sleep(w, std::chrono::duration_cast<std::chrono::nanoseconds>(left));
       }
     }
@@ -168,10 +182,13 @@ class Chan {
 
   /// An item if one is queued now, else nullopt; never blocks.
   std::optional<T> try_recv() {
-    if (cancelled_.load(std::memory_order_relaxed)) return std::nullopt;
+    if (cancelled_.load(std::memory_order_relaxed))
+      return std::nullopt;
     std::optional<Stored> s = pop();
-    if (!s) return std::nullopt;
-    if (ring_) not_full_.notify();  // a slot is free (and, rendezvous, an item was taken)
+    if (!s)
+      return std::nullopt;
+    if (ring_)
+      not_full_.notify();  // a slot is free (and, rendezvous, an item was taken)
     if constexpr (std::is_same_v<Stored, T>) {
       return s;
     } else {
@@ -184,12 +201,14 @@ class Chan {
   class WaitingReceiver {
    public:
     explicit WaitingReceiver(std::atomic<std::size_t>* c) noexcept : count_(c) {
-      if (count_ != nullptr) count_->fetch_add(1, std::memory_order_seq_cst);
+      if (count_ != nullptr)
+        count_->fetch_add(1, std::memory_order_seq_cst);
     }
     WaitingReceiver(const WaitingReceiver&) = delete;
     WaitingReceiver& operator=(const WaitingReceiver&) = delete;
     ~WaitingReceiver() {
-      if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_seq_cst);
+      if (count_ != nullptr)
+        count_->fetch_sub(1, std::memory_order_seq_cst);
     }
 
    private:
@@ -204,7 +223,8 @@ class Chan {
     }
   }
   bool push(Stored& s, std::uint64_t* pos) {
-    if (ring_) return ring_->try_push(s, pos);
+    if (ring_)
+      return ring_->try_push(s, pos);
     list_->push(s);
     return true;
   }
@@ -212,23 +232,29 @@ class Chan {
   void discard() noexcept {
     while (pop()) {
     }
-    if (ring_) not_full_.notify();
+    if (ring_)
+      not_full_.notify();
   }
 
   /// Rendezvous: the item sent at ring position `pos` is taken once the ring's head passes it.
   void wait_taken(std::uint64_t pos) {
     Backoff backoff;
     for (;;) {
-      if (cancelled_.load(std::memory_order_acquire)) throw Disconnected();
-      if (ring_->head() > pos) return;
-      if (rx_gone_.load(std::memory_order_acquire)) throw Disconnected();
+      if (cancelled_.load(std::memory_order_acquire))
+        throw Disconnected();
+      if (ring_->head() > pos)
+        return;
+      if (rx_gone_.load(std::memory_order_acquire))
+        throw Disconnected();
       if (!backoff.completed()) {
         backoff.snooze();
         continue;
       }
       const std::uint32_t w = not_full_.prepare();
-      if (ring_->head() > pos) return;
-      if (rx_gone_.load(std::memory_order_acquire)) throw Disconnected();
+      if (ring_->head() > pos)
+        return;
+      if (rx_gone_.load(std::memory_order_acquire))
+        throw Disconnected();
       not_full_.sleep(w);
     }
   }
@@ -267,7 +293,8 @@ class Sender {
       : chan_(std::move(chan)) {}
   /// Another producer of the same channel. Cost: two atomic increments.
   Sender(const Sender& other) noexcept : chan_(other.chan_) {
-    if (chan_) chan_->add_sender();
+    if (chan_)
+      chan_->add_sender();
   }
   Sender(Sender&& other) noexcept = default;
   Sender& operator=(const Sender& other) noexcept {
@@ -292,13 +319,15 @@ class Sender {
   /// store on the ring (bounded), a fence and a load to see whether a receiver sleeps, a futex
   /// wake only if one does.
   void send(T value) {
-    if (!chan_) throw Disconnected();
+    if (!chan_)
+      throw Disconnected();
     chan_->send(std::move(value));
   }
   /// Sends `value` if it can be done without blocking: false when full, when every receiver is
   /// gone, or (rendezvous) when no receiver is waiting in recv right now.
   bool try_send(T value) {
-    if (!chan_) return false;
+    if (!chan_)
+      return false;
     return chan_->try_send(std::move(value));
   }
   /// Drops this producer now (as the destructor would); the last one disconnects the channel.
@@ -310,7 +339,8 @@ class Sender {
   }
   /// Disconnects the whole channel for every handle (see Receiver::cancel).
   void cancel() noexcept {
-    if (chan_) chan_->cancel();
+    if (chan_)
+      chan_->cancel();
   }
   /// True when every receiver is gone (or this sender is empty): sends would throw.
   bool is_disconnected() const noexcept { return !chan_ || chan_->receivers_gone(); }
@@ -340,7 +370,8 @@ class Receiver {
       : chan_(std::move(chan)) {}
   /// Another consumer of the same channel. Cost: two atomic increments.
   Receiver(const Receiver& other) noexcept : chan_(other.chan_) {
-    if (chan_) chan_->add_receiver();
+    if (chan_)
+      chan_->add_receiver();
   }
   Receiver(Receiver&& other) noexcept = default;
   Receiver& operator=(const Receiver& other) noexcept {
@@ -367,10 +398,10 @@ class Receiver {
   /// Like recv(), but gives up (nullopt) after `timeout`.
   template <class Rep, class Period>
   std::optional<T> recv_for(std::chrono::duration<Rep, Period> timeout) {
-    if (!chan_) return std::nullopt;
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::ceil<std::chrono::steady_clock::duration>(timeout);
+    if (!chan_)
+      return std::nullopt;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::ceil<std::chrono::steady_clock::duration>(timeout);
     return chan_->recv(&deadline);
   }
   /// Drops this consumer now (as the destructor would); the last one disconnects the channel:
@@ -385,7 +416,8 @@ class Receiver {
   /// every send (blocked or later) throws Disconnected, every receive returns nullopt
   /// immediately, queued items are destroyed. For stopping a pipeline on an error.
   void cancel() noexcept {
-    if (chan_) chan_->cancel();
+    if (chan_)
+      chan_->cancel();
   }
   /// True when every sender is gone (or this receiver is empty); items may still be queued.
   bool is_disconnected() const noexcept { return !chan_ || chan_->senders_gone(); }
@@ -410,7 +442,8 @@ class Receiver {
     T&& operator*() { return std::move(*current_); }
     iterator& operator++() {
       current_ = rx_->recv();
-      if (!current_) rx_ = nullptr;
+      if (!current_)
+        rx_ = nullptr;
       return *this;
     }
     void operator++(int) { ++*this; }

@@ -8,14 +8,13 @@
 // region only creates tasks in the current team, so nesting never oversubscribes and never
 // deadlocks. See docs/splitting.md.
 
-#include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
-
 #include <omp.h>
 
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <hypar/core/error.hpp>
+#include <hypar/core/topology.hpp>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -48,7 +47,8 @@ class Cancellation {
  public:
   /// Records the exception being handled (only the first one is kept) and cancels the rest.
   void capture() noexcept {
-    if (!has_error_.exchange(true, std::memory_order_acq_rel)) error_ = std::current_exception();
+    if (!has_error_.exchange(true, std::memory_order_acq_rel))
+      error_ = std::current_exception();
     stop_.store(true, std::memory_order_relaxed);
   }
   /// Stops the remaining work without an error (short-circuiting terminals).
@@ -56,7 +56,8 @@ class Cancellation {
   bool stopped() const noexcept { return stop_.load(std::memory_order_relaxed); }
   /// Rethrows the first captured exception with its original type; call after all work ended.
   void rethrow_if_failed() const {
-    if (error_) std::rethrow_exception(error_);
+    if (error_)
+      std::rethrow_exception(error_);
   }
 
  private:
@@ -79,9 +80,10 @@ void run_root(F& f) noexcept {
     f();
     return;
   }
-#pragma omp parallel num_threads(static_cast<int>(n))
+#pragma omp parallel num_threads(static_cast <int>(n))
   {
-    if (omp_get_thread_num() == 0) f();
+    if (omp_get_thread_num() == 0)
+      f();
   }
 }
 
@@ -146,11 +148,13 @@ class ThreadPool {
   template <class F>
   std::invoke_result_t<F&> install(F&& f) {
     using R = std::invoke_result_t<F&>;
-    if (detail::current_pool_id() == static_cast<const void*>(state_.get())) return f();
+    if (detail::current_pool_id() == static_cast<const void*>(state_.get()))
+      return f();
     detail::ResultSlot<R> slot;
     auto body = [&] { slot.set(f); };
     run_on_master(&invoke_erased<decltype(body)>, &body);
-    if constexpr (!std::is_void_v<R>) return slot.take();
+    if constexpr (!std::is_void_v<R>)
+      return slot.take();
   }
 
  private:
@@ -203,7 +207,8 @@ std::pair<detail::join_result_t<A>, detail::join_result_t<B>> join(A&& a, B&& b)
   detail::ResultSlot<std::invoke_result_t<B&>> rb;
   detail::Cancellation cancel;
   auto run_a = [&]() noexcept {
-    if (cancel.stopped()) return;
+    if (cancel.stopped())
+      return;
     try {
       ra.set(a);
     } catch (...) {
@@ -211,7 +216,8 @@ std::pair<detail::join_result_t<A>, detail::join_result_t<B>> join(A&& a, B&& b)
     }
   };
   auto run_b = [&]() noexcept {
-    if (cancel.stopped()) return;
+    if (cancel.stopped())
+      return;
     try {
       rb.set(b);
     } catch (...) {
@@ -229,12 +235,13 @@ std::pair<detail::join_result_t<A>, detail::join_result_t<B>> join(A&& a, B&& b)
       run_a();
       run_b();
     } else {
-#pragma omp parallel num_threads(static_cast<int>(n))
+#pragma omp parallel num_threads(static_cast <int>(n))
       {
         const int tid = omp_get_thread_num();
         if (tid == 0) {
           run_a();
-          if (omp_get_num_threads() == 1) run_b();
+          if (omp_get_num_threads() == 1)
+            run_b();
         } else if (tid == 1) {
           run_b();
         }

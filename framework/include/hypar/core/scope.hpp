@@ -3,10 +3,9 @@
 // new region of current_num_threads() threads) and may borrow anything that outlives the scope
 // call, because scope() returns only after every spawned task, however deeply nested, has ended.
 
-#include <hypar/core/pool.hpp>
-
 #include <omp.h>
 
+#include <hypar/core/pool.hpp>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -22,8 +21,10 @@ class Scope {
   template <class F>
   void spawn(F&& f) {
     using Fn = std::decay_t<F>;
-    static_assert(std::is_invocable_v<Fn&, Scope&>, "hypar::Scope::spawn takes a callable f(hypar::Scope&)");
-    if (cancel_->stopped()) return;
+    static_assert(std::is_invocable_v<Fn&, Scope&>,
+                  "hypar::Scope::spawn takes a callable f(hypar::Scope&)");
+    if (cancel_->stopped())
+      return;
     Fn* job = new Fn(std::forward<F>(f));
     Scope* self = this;
 #pragma omp task firstprivate(job, self)
@@ -73,7 +74,8 @@ auto scope(F&& body) {
   };
   detail::run_root(root);
   cancel.rethrow_if_failed();
-  if constexpr (!std::is_void_v<R>) return slot.take();
+  if constexpr (!std::is_void_v<R>)
+    return slot.take();
 }
 
 }  // namespace hypar

@@ -4,8 +4,8 @@
 // starving a pool; all threads are joined before thread_scope returns, so they may borrow locals.
 
 #include <exception>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -47,7 +47,8 @@ class ThreadScope {
 
   void record(std::exception_ptr e) noexcept {
     std::lock_guard lock(mutex_);
-    if (!error_) error_ = std::move(e);
+    if (!error_)
+      error_ = std::move(e);
   }
 
   /// Joins every thread, including those spawned while joining.
@@ -56,7 +57,8 @@ class ThreadScope {
       std::thread t;
       {
         std::lock_guard lock(mutex_);
-        if (threads_.empty()) return;
+        if (threads_.empty())
+          return;
         t = std::move(threads_.back());
         threads_.pop_back();
       }
@@ -83,7 +85,8 @@ auto thread_scope(F&& body) {
       s.record(std::current_exception());
     }
     s.join_all();
-    if (s.error_) std::rethrow_exception(s.error_);
+    if (s.error_)
+      std::rethrow_exception(s.error_);
   } else {
     std::optional<R> result;
     try {
@@ -92,7 +95,8 @@ auto thread_scope(F&& body) {
       s.record(std::current_exception());
     }
     s.join_all();
-    if (s.error_) std::rethrow_exception(s.error_);
+    if (s.error_)
+      std::rethrow_exception(s.error_);
     return std::move(*result);
   }
 }

@@ -1,14 +1,13 @@
 #pragma once
 // A communicator with collective operations on values, trivially copyable structs and vectors.
 
-#include <hypar/dist/error.hpp>
-
 #include <mpi.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <hypar/dist/error.hpp>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -21,22 +20,38 @@ namespace detail {
 template <class T>
 MPI_Datatype arithmetic_type() {
   using U = std::remove_cv_t<T>;
-  if constexpr (std::is_same_v<U, bool>) return MPI_CXX_BOOL;
-  else if constexpr (std::is_same_v<U, char>) return MPI_CHAR;
-  else if constexpr (std::is_same_v<U, signed char>) return MPI_SIGNED_CHAR;
-  else if constexpr (std::is_same_v<U, unsigned char>) return MPI_UNSIGNED_CHAR;
-  else if constexpr (std::is_same_v<U, short>) return MPI_SHORT;
-  else if constexpr (std::is_same_v<U, unsigned short>) return MPI_UNSIGNED_SHORT;
-  else if constexpr (std::is_same_v<U, int>) return MPI_INT;
-  else if constexpr (std::is_same_v<U, unsigned>) return MPI_UNSIGNED;
-  else if constexpr (std::is_same_v<U, long>) return MPI_LONG;
-  else if constexpr (std::is_same_v<U, unsigned long>) return MPI_UNSIGNED_LONG;
-  else if constexpr (std::is_same_v<U, long long>) return MPI_LONG_LONG;
-  else if constexpr (std::is_same_v<U, unsigned long long>) return MPI_UNSIGNED_LONG_LONG;
-  else if constexpr (std::is_same_v<U, float>) return MPI_FLOAT;
-  else if constexpr (std::is_same_v<U, double>) return MPI_DOUBLE;
-  else if constexpr (std::is_same_v<U, long double>) return MPI_LONG_DOUBLE;
-  else return MPI_DATATYPE_NULL;
+  if constexpr (std::is_same_v<U, bool>)
+    return MPI_CXX_BOOL;
+  else if constexpr (std::is_same_v<U, char>)
+    return MPI_CHAR;
+  else if constexpr (std::is_same_v<U, signed char>)
+    return MPI_SIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, unsigned char>)
+    return MPI_UNSIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, short>)
+    return MPI_SHORT;
+  else if constexpr (std::is_same_v<U, unsigned short>)
+    return MPI_UNSIGNED_SHORT;
+  else if constexpr (std::is_same_v<U, int>)
+    return MPI_INT;
+  else if constexpr (std::is_same_v<U, unsigned>)
+    return MPI_UNSIGNED;
+  else if constexpr (std::is_same_v<U, long>)
+    return MPI_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long>)
+    return MPI_UNSIGNED_LONG;
+  else if constexpr (std::is_same_v<U, long long>)
+    return MPI_LONG_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long long>)
+    return MPI_UNSIGNED_LONG_LONG;
+  else if constexpr (std::is_same_v<U, float>)
+    return MPI_FLOAT;
+  else if constexpr (std::is_same_v<U, double>)
+    return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<U, long double>)
+    return MPI_LONG_DOUBLE;
+  else
+    return MPI_DATATYPE_NULL;
 }
 
 /// The predefined MPI operation equal to `Op` on arithmetic `T`, or MPI_OP_NULL.
@@ -46,10 +61,11 @@ MPI_Op predefined_op() {
     return MPI_OP_NULL;
   } else if constexpr (std::is_same_v<Op, std::plus<>> || std::is_same_v<Op, std::plus<T>>) {
     return MPI_SUM;
-  } else if constexpr (std::is_same_v<Op, std::multiplies<>> || std::is_same_v<Op, std::multiplies<T>>) {
+  } else if constexpr (std::is_same_v<Op, std::multiplies<>> ||
+                       std::is_same_v<Op, std::multiplies<T>>) {
     return MPI_PROD;
-  } else if constexpr (std::is_integral_v<T> &&
-                       (std::is_same_v<Op, std::bit_and<>> || std::is_same_v<Op, std::bit_and<T>>)) {
+  } else if constexpr (std::is_integral_v<T> && (std::is_same_v<Op, std::bit_and<>> ||
+                                                 std::is_same_v<Op, std::bit_and<T>>)) {
     return MPI_BAND;
   } else if constexpr (std::is_integral_v<T> &&
                        (std::is_same_v<Op, std::bit_or<>> || std::is_same_v<Op, std::bit_or<T>>)) {
@@ -84,7 +100,8 @@ class Communicator {
   template <class T>
   void broadcast(T& value, int root) const {
     detail::require_trivially_copyable<T>();
-    detail::check(MPI_Bcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_), "MPI_Bcast");
+    detail::check(MPI_Bcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_),
+                  "MPI_Bcast");
   }
   /// Sends a vector (size and elements) from `root` to every rank.
   template <class T>
@@ -115,7 +132,8 @@ class Communicator {
     }
     const std::vector<T> all = all_gather(value);
     T result = all.front();
-    for (std::size_t i = 1; i < all.size(); ++i) result = op(result, all[i]);
+    for (std::size_t i = 1; i < all.size(); ++i)
+      result = op(result, all[i]);
     return result;
   }
   /// As all_reduce, but only `root`'s result is meaningful (others get a default-made T).
@@ -125,14 +143,17 @@ class Communicator {
     const MPI_Op mpi_op = detail::predefined_op<T, Op>();
     if (mpi_op != MPI_OP_NULL) {
       T result{};
-      detail::check(MPI_Reduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, root, comm_),
-                    "MPI_Reduce");
+      detail::check(
+          MPI_Reduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, root, comm_),
+          "MPI_Reduce");
       return result;
     }
     const std::vector<T> all = gather(value, root);
-    if (rank_ != root) return T{};
+    if (rank_ != root)
+      return T{};
     T result = all.front();
-    for (std::size_t i = 1; i < all.size(); ++i) result = op(result, all[i]);
+    for (std::size_t i = 1; i < all.size(); ++i)
+      result = op(result, all[i]);
     return result;
   }
 
@@ -153,7 +174,8 @@ class Communicator {
     detail::require_trivially_copyable<T>();
     std::vector<char> bytes = gather_bytes(values.data(), values.size() * sizeof(T), root);
     std::vector<T> all(bytes.size() / sizeof(T));
-    if (!all.empty()) std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
+    if (!all.empty())
+      std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
     return all;
   }
   /// One value per rank, in rank order, on every rank.
@@ -172,7 +194,8 @@ class Communicator {
     detail::require_trivially_copyable<T>();
     std::vector<char> bytes = all_gather_bytes(values.data(), values.size() * sizeof(T));
     std::vector<T> all(bytes.size() / sizeof(T));
-    if (!all.empty()) std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
+    if (!all.empty())
+      std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
     return all;
   }
 
@@ -188,10 +211,12 @@ class Communicator {
     detail::require_trivially_copyable<T>();
     std::vector<std::size_t> counts = exchange_counts(send_counts);
     std::size_t total = 0;
-    for (std::size_t c : counts) total += c;
+    for (std::size_t c : counts)
+      total += c;
     std::vector<T> received(total);
     all_to_all_bytes(send.data(), send_counts, received.data(), counts, sizeof(T));
-    if (recv_counts != nullptr) *recv_counts = std::move(counts);
+    if (recv_counts != nullptr)
+      *recv_counts = std::move(counts);
     return received;
   }
 

@@ -1,10 +1,9 @@
 #pragma once
 // MPI errors as exceptions.
 
-#include <hypar/core/error.hpp>
-
 #include <mpi.h>
 
+#include <hypar/core/error.hpp>
 #include <string>
 
 namespace hypar {
@@ -34,7 +33,8 @@ class MpiError : public Error {
 namespace dist::detail {
 /// Throws MpiError naming `call` when `code` is not MPI_SUCCESS.
 inline void check(int code, const char* call) {
-  if (code != MPI_SUCCESS) throw MpiError(call, code);
+  if (code != MPI_SUCCESS)
+    throw MpiError(call, code);
 }
 }  // namespace dist::detail
 

@@ -23,16 +23,15 @@
 // Partial results travel as bytes, so the terminals need trivially copyable results (arithmetic
 // types and plain structs, as MPI itself does); collect() needs trivially copyable items.
 
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <exception>
+#include <functional>
 #include <hypar/core/error.hpp>
 #include <hypar/dist/communicator.hpp>
 #include <hypar/par.hpp>
-
-#include <algorithm>
-#include <cstring>
 #include <new>
-#include <cstddef>
-#include <exception>
-#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -53,11 +52,7 @@ struct OffsetSrc {
   std::size_t begin;
   std::size_t n;
   std::size_t len() const { return n; }
-  item_type get(std::size_t i) const
-    requires Base::indexed
-  {
-    return base->get(begin + i);
-  }
+  item_type get(std::size_t i) const requires Base::indexed { return base->get(begin + i); }
   template <class Sink>
   bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
     return hypar::detail::drive(*base, begin + lo, begin + hi, sink);
@@ -66,7 +61,8 @@ struct OffsetSrc {
 
 /// This rank's slice of [0, n) on `size` ranks: contiguous, in rank order, lengths differing by
 /// at most one `unit` (the deterministic leaf size, or 1).
-inline std::pair<std::size_t, std::size_t> rank_slice(std::size_t n, std::size_t unit, int rank, int size) {
+inline std::pair<std::size_t, std::size_t> rank_slice(std::size_t n, std::size_t unit, int rank,
+                                                      int size) {
   const std::size_t units = (n + unit - 1) / unit;
   const auto r = static_cast<std::size_t>(rank);
   const auto p = static_cast<std::size_t>(size);
@@ -81,29 +77,33 @@ void agree_on_failure(const Communicator& comm, const std::exception_ptr& local_
 
 /// One value as a trivially copyable box: gathers of `bool` would otherwise meet
 /// std::vector<bool>, and pairs (from enumerate and zip), whose assignment is not trivial, travel
-/// as their bytes (they are implicit-lifetime types: trivially copy-constructible and destructible).
+/// as their bytes (they are implicit-lifetime types: trivially copy-constructible and
+/// destructible).
 template <class T>
 struct Boxed {
   alignas(T) unsigned char bytes[sizeof(T)] = {};
 };
 
 template <class T>
-inline constexpr bool transferable_v =
-    std::is_trivially_copyable_v<T> ||
-    (std::is_trivially_copy_constructible_v<T> && std::is_trivially_destructible_v<T>);
+inline constexpr bool transferable_v = std::is_trivially_copyable_v<T> ||
+                                       (std::is_trivially_copy_constructible_v<T> &&
+                                        std::is_trivially_destructible_v<T>);
 
 /// Every rank's `values`, concatenated in rank order, on every rank.
 template <class T>
 std::vector<T> all_gather_values(const Communicator& comm, const std::vector<T>& values) {
-  static_assert(transferable_v<T>, "hypar::dist: values must be trivially copyable to travel between ranks");
+  static_assert(transferable_v<T>,
+                "hypar::dist: values must be trivially copyable to travel between ranks");
   std::vector<Boxed<T>> boxes(values.size());  // zeroed: padding travels as zeros
   for (std::size_t i = 0; i < values.size(); ++i) {
-    ::new (static_cast<void*>(boxes[i].bytes)) T(values[i]);  // (std::vector<bool> has no addresses)
+    ::new (static_cast<void*>(boxes[i].bytes))
+        T(values[i]);  // (std::vector<bool> has no addresses)
   }
   const auto all = comm.all_gather(boxes);
   std::vector<T> out;
   out.reserve(all.size());
-  for (const auto& box : all) out.push_back(*std::launder(reinterpret_cast<const T*>(box.bytes)));
+  for (const auto& box : all)
+    out.push_back(*std::launder(reinterpret_cast<const T*>(box.bytes)));
   return out;
 }
 
@@ -127,7 +127,8 @@ class DistIter {
   using item_type = typename Src::item_type;
   static constexpr bool indexed = Src::indexed;
 
-  DistIter(Communicator comm, ParIter<Src> chain) : comm_(std::move(comm)), chain_(std::move(chain)) {}
+  DistIter(Communicator comm, ParIter<Src> chain)
+      : comm_(std::move(comm)), chain_(std::move(chain)) {}
 
   // ---- adaptors: the intra-node ones, applied to the global chain -------------------------------
 
@@ -186,9 +187,13 @@ class DistIter {
     return run(hypar::detail::ReduceReducer<T, Id, Op>{identity, op});
   }
   /// The smallest item (the first of equal ones), or nullopt.
-  auto min() const { return run(hypar::detail::MinMaxReducer<std::remove_cvref_t<item_type>, false>{}); }
+  auto min() const {
+    return run(hypar::detail::MinMaxReducer<std::remove_cvref_t<item_type>, false>{});
+  }
   /// The largest item (the last of equal ones), or nullopt.
-  auto max() const { return run(hypar::detail::MinMaxReducer<std::remove_cvref_t<item_type>, true>{}); }
+  auto max() const {
+    return run(hypar::detail::MinMaxReducer<std::remove_cvref_t<item_type>, true>{});
+  }
   /// The number of items.
   std::size_t count() const { return run(hypar::detail::CountReducer{}); }
   /// Whether some item satisfies `pred` (each rank stops early; the answer is global).
@@ -211,7 +216,8 @@ class DistIter {
   /// All items in global order, on every rank (an all-gather: n items of memory per rank).
   template <class V = hypar::detail::stored_value_t<item_type>>
   std::vector<V> collect() const {
-    static_assert(detail::transferable_v<V>, "hypar::dist: collect() needs trivially copyable items");
+    static_assert(detail::transferable_v<V>,
+                  "hypar::dist: collect() needs trivially copyable items");
     std::vector<V> local;
     std::exception_ptr failure;
     try {
@@ -241,9 +247,9 @@ class DistIter {
   /// This rank's slice [first, last) of the global index space under the chain's options.
   std::pair<std::size_t, std::size_t> slice() const {
     const std::size_t n = chain_.len();
-    const std::size_t unit = chain_.config().deterministic
-                                 ? hypar::detail::deterministic_leaf_size(n, chain_.config().min_len)
-                                 : 1;
+    const std::size_t unit = chain_.config().deterministic ? hypar::detail::deterministic_leaf_size(
+                                                                 n, chain_.config().min_len)
+                                                           : 1;
     return detail::rank_slice(n, unit, comm_.rank(), comm_.size());
   }
 
@@ -277,7 +283,8 @@ class DistIter {
     detail::agree_on_failure(comm_, failure);
     auto all = detail::all_gather_values(comm_, std::vector<P>{std::move(*partial)});
     P acc = std::move(all.front());
-    for (std::size_t k = 1; k < all.size(); ++k) acc = r.combine(std::move(acc), std::move(all[k]));
+    for (std::size_t k = 1; k < all.size(); ++k)
+      acc = r.combine(std::move(acc), std::move(all[k]));
     return r.finish(std::move(acc));
   }
 
@@ -295,8 +302,7 @@ class DistIter {
 /// order), then across the threads of each rank. Sequential equivalent, on every rank:
 /// `for (I i = first; i < last; ++i)`. Terminals are collective and return the global result.
 template <std::integral I>
-  requires(!std::same_as<I, bool>)
-auto par_range(const Communicator& comm, I first, I last) {
+requires(!std::same_as<I, bool>) auto par_range(const Communicator& comm, I first, I last) {
   using Chain = decltype(hypar::par_range(first, last));
   using Src = std::remove_cvref_t<decltype(std::declval<const Chain&>().source())>;
   return DistIter<Src>(comm, hypar::par_range(first, last));

@@ -1,10 +1,9 @@
 #pragma once
 // Splitting files across ranks: balanced by bytes, cut on record boundaries.
 
+#include <cstdint>
 #include <hypar/core/error.hpp>
 #include <hypar/dist/communicator.hpp>
-
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,7 +11,7 @@ namespace hypar::dist {
 
 /// How partition_files cuts files.
 struct PartitionOptions {
-  char delimiter = '\n';      ///< a record ends after this byte (when record_size is 0)
+  char delimiter = '\n';        ///< a record ends after this byte (when record_size is 0)
   std::size_t record_size = 0;  ///< above 0: fixed-size records, cuts on multiples of it
   std::uint64_t chunk_bytes = std::uint64_t{64} << 20;  ///< files larger than this are cut
 };
@@ -35,12 +34,14 @@ struct FileChunk {
 /// short read near every cut, on rank 0; one broadcast.
 /// A path that is missing, unreadable or not a regular file gets no chunk: it is reported in
 /// `errors` (the same list on every rank, by index), never thrown.
-std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+std::vector<FileChunk> partition_files(const Communicator& comm,
+                                       const std::vector<std::string>& paths,
                                        const PartitionOptions& options,
                                        std::vector<ItemError>& errors);
 
 /// As above, for callers that do not need the errors (unusable paths are skipped).
-std::vector<FileChunk> partition_files(const Communicator& comm, const std::vector<std::string>& paths,
+std::vector<FileChunk> partition_files(const Communicator& comm,
+                                       const std::vector<std::string>& paths,
                                        const PartitionOptions& options = {});
 
 /// The largest exit code of any rank, on every rank (collective): every rank of a driver exits

@@ -16,12 +16,11 @@
 // MPI_THREAD_MULTIPLE (hypar's default is FUNNELED: only the main thread calls MPI), rank 0 shows
 // its own share live, labelled as such, and the global count at finish().
 
-#include <hypar/dist/communicator.hpp>
-#include <hypar/sync/progress.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <hypar/dist/communicator.hpp>
+#include <hypar/sync/progress.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,7 +34,8 @@ class Progress {
   /// `local_total`: this rank's share of the work; the display shows the sum over all ranks.
   /// `options` as for hypar::Progress (its style applies on rank 0; the others draw nothing).
   Progress(const Communicator& comm, std::uint64_t local_total, std::string label,
-           hypar::Progress::Options options = {}, std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+           hypar::Progress::Options options = {},
+           std::chrono::milliseconds interval = std::chrono::milliseconds(200));
   /// Calls finish() if it was not called (collective: every rank must destroy its Progress).
   ~Progress();
   Progress(const Progress&) = delete;
@@ -44,7 +44,8 @@ class Progress {
   /// Counts `n` more units of this rank's work. Thread-safe, lock-free, never calls MPI.
   void add(std::uint64_t n = 1) noexcept {
     local_.fetch_add(n, std::memory_order_relaxed);
-    if (own_share_) own_share_->add(n);
+    if (own_share_)
+      own_share_->add(n);
   }
   /// This rank's count.
   std::uint64_t local_position() const noexcept { return local_.load(std::memory_order_relaxed); }

@@ -21,12 +21,6 @@
 // about n/p items, an all-gather of up to 1024 p samples, and rarely a second all-to-all of the
 // excess.
 
-#include <hypar/core/error.hpp>
-#include <hypar/core/scope.hpp>
-#include <hypar/dist/communicator.hpp>
-#include <hypar/dist/iter.hpp>
-#include <hypar/sort.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <compare>
@@ -34,6 +28,11 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <hypar/core/error.hpp>
+#include <hypar/core/scope.hpp>
+#include <hypar/dist/communicator.hpp>
+#include <hypar/dist/iter.hpp>
+#include <hypar/sort.hpp>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -58,7 +57,6 @@ struct AsLess {
     }
   }
 };
-
 
 /// A sample: an item with its origin, so that every item is distinct in (value, rank, index).
 template <class T>
@@ -90,8 +88,10 @@ inline std::uint64_t mix(std::uint64_t z) {
 /// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
 /// `sort_locally(vector&)` sorts one rank's items in that order (in parallel).
 template <class T, class Less, class LocalSort>
-void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less, LocalSort sort_locally) {
-  static_assert(std::is_trivially_copyable_v<T>, "hypar::dist::par_sort: T must be trivially copyable");
+void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less,
+                 LocalSort sort_locally) {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "hypar::dist::par_sort: T must be trivially copyable");
   const int p = comm.size();
   const int me = comm.rank();
   const auto P = static_cast<std::size_t>(p);
@@ -110,24 +110,32 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
     guarded([&] { sort_locally(local); });
     return;
   }
-  const std::vector<std::uint64_t> sizes = comm.all_gather(static_cast<std::uint64_t>(local.size()));
+  const std::vector<std::uint64_t> sizes =
+      comm.all_gather(static_cast<std::uint64_t>(local.size()));
   std::uint64_t n = 0;
-  for (auto size : sizes) n += size;
-  if (n == 0) return;
+  for (auto size : sizes)
+    n += size;
+  if (n == 0)
+    return;
 
   // 1. Stratified random samples, as many per rank as its share of the items: 1024 per output
   //    slice (fewer on thousands of ranks, so that all samples stay within about 2^20), which
   //    leaves slices within a few percent of n/p. Sorted in (value, rank, index) order, every
   //    per-slice-th sample is a splitter.
-  const std::uint64_t per_slice = std::clamp<std::uint64_t>((std::uint64_t{1} << 20) / static_cast<std::uint64_t>(p), 64, 1024);
-  const std::uint64_t wanted = std::min<std::uint64_t>(n, per_slice * static_cast<std::uint64_t>(p));
+  const std::uint64_t per_slice =
+      std::clamp<std::uint64_t>((std::uint64_t{1} << 20) / static_cast<std::uint64_t>(p), 64, 1024);
+  const std::uint64_t wanted =
+      std::min<std::uint64_t>(n, per_slice * static_cast<std::uint64_t>(p));
   const std::uint64_t mine = (wanted * local.size() + n - 1) / n;
   std::vector<Sample<T>> samples;
   samples.reserve(static_cast<std::size_t>(mine));
   for (std::uint64_t k = 0; k < mine; ++k) {
-    const std::uint64_t stratum_lo = k * local.size() / mine, stratum_hi = (k + 1) * local.size() / mine;
-    if (stratum_hi == stratum_lo) continue;
-    const std::uint64_t i = stratum_lo + mix(k * 1315423911ull + static_cast<std::uint64_t>(me)) % (stratum_hi - stratum_lo);
+    const std::uint64_t stratum_lo = k * local.size() / mine,
+                        stratum_hi = (k + 1) * local.size() / mine;
+    if (stratum_hi == stratum_lo)
+      continue;
+    const std::uint64_t i = stratum_lo + mix(k * 1315423911ull + static_cast<std::uint64_t>(me)) %
+                                             (stratum_hi - stratum_lo);
     samples.push_back({local[static_cast<std::size_t>(i)], me, i});
   }
   std::vector<Sample<T>> splitters;
@@ -136,13 +144,15 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
     std::sort(all.begin(), all.end(), [&less](const Sample<T>& a, const Sample<T>& b) {
       return before(less, a.value, a.rank, a.index, b);
     });
-    for (std::size_t j = 1; j < P; ++j) splitters.push_back(all[all.size() * j / P]);
+    for (std::size_t j = 1; j < P; ++j)
+      splitters.push_back(all[all.size() * j / P]);
   });
 
   // 2. Classify every item into its destination rank and pack the send buffer, in parallel over
   //    blocks: counts per block and rank, then each block scatters to its own offsets.
   const std::size_t m = local.size();
-  const std::size_t blocks = std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
+  const std::size_t blocks =
+      std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
   auto dest = std::make_unique_for_overwrite<std::uint32_t[]>(m);  // written before read: no memset
   std::vector<std::size_t> counts(blocks * P, 0);
   std::vector<T> send(m);
@@ -186,7 +196,8 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
       const T* items = local.data();
       const std::uint32_t* from = dest.get();
       T* out = send.data();
-      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) out[next[from[i]]++] = items[i];
+      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i)
+        out[next[from[i]]++] = items[i];
     });
   });
   dest.reset();
@@ -202,11 +213,13 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   //    ranks shift their items to exact slices of n/p: each sends the parts of its slice that
   //    belong to a neighbour's target range (a second, mostly empty, exchange). The pieces arrive
   //    in rank order, and slices are ordered, so their concatenation is sorted.
-  const std::vector<std::uint64_t> held = comm.all_gather(static_cast<std::uint64_t>(received.size()));
+  const std::vector<std::uint64_t> held =
+      comm.all_gather(static_cast<std::uint64_t>(received.size()));
   const std::uint64_t fair = (n + P - 1) / P;
   if (*std::max_element(held.begin(), held.end()) * 100 > fair * 105) {
     std::uint64_t first = 0;
-    for (int r = 0; r < me; ++r) first += held[static_cast<std::size_t>(r)];
+    for (int r = 0; r < me; ++r)
+      first += held[static_cast<std::size_t>(r)];
     const std::uint64_t last = first + received.size();
     std::vector<std::size_t> shift(P, 0);
     for (std::size_t r = 0; r < P; ++r) {
@@ -223,14 +236,15 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
 
 /// Sorts the items spread over the ranks of `comm`: afterwards `local` on rank r holds the r-th
 /// slice of the globally sorted sequence (every item of rank r is not less than every item of
-/// rank r - 1), and each rank holds at most 1.05 x n/p items (rounded up). Collective. `cmp` is a bool
-/// "less" or a three-way comparator. T must be trivially copyable (items travel as bytes). The
+/// rank r - 1), and each rank holds at most 1.05 x n/p items (rounded up). Collective. `cmp` is a
+/// bool "less" or a three-way comparator. T must be trivially copyable (items travel as bytes). The
 /// order of equal items is unspecified (the sort is not stable).
 template <class T, class Cmp = std::less<>>
 void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
   if constexpr (std::is_same_v<Cmp, std::less<>> || std::is_same_v<Cmp, std::less<T>>) {
     // The default order: the intra-node sort can use its radix sort for arithmetic T.
-    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp}, [](std::vector<T>& v) { hypar::par_sort_unstable(v); });
+    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp},
+                        [](std::vector<T>& v) { hypar::par_sort_unstable(v); });
   } else {
     detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp},
                         [&cmp](std::vector<T>& v) { hypar::par_sort_unstable_by(v, cmp); });
@@ -242,7 +256,8 @@ void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
 template <class T, class KeyFn>
 void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_fn) {
   auto less = [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); };
-  detail::sample_sort(comm, local, less, [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); });
+  detail::sample_sort(comm, local, less,
+                      [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); });
 }
 
 }  // namespace hypar::dist

@@ -24,15 +24,13 @@
 //     deleted when the link is destroyed, after all its threads have ended.
 // Items travel as pointers (spsc_queue stores trivially copyable values); the link owns them.
 
+#include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <cstddef>
 #include <hypar/chan/detail/wait.hpp>
 #include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
 #include <hypar/sync/cache_padded.hpp>
-
-#include <boost/lockfree/spsc_queue.hpp>
-
-#include <atomic>
-#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -56,7 +54,8 @@ class Link {
   ~Link() {
     for (auto& q : queues_) {
       T* item = nullptr;
-      while (q->items.pop(item)) delete item;
+      while (q->items.pop(item))
+        delete item;
     }
   }
 
@@ -73,23 +72,28 @@ class Link {
         delete raw;
         throw Disconnected("hypar pipeline: stopped");
       }
-      if (try_push(u, raw)) return;
+      if (try_push(u, raw))
+        return;
       if (!backoff.completed()) {
         backoff.snooze();
         continue;
       }
       const std::uint32_t token = producer_[u]->room.prepare();
-      if (try_push(u, raw)) return;
-      if (cancelled_.load(std::memory_order_seq_cst)) continue;  // handled at the top
+      if (try_push(u, raw))
+        return;
+      if (cancelled_.load(std::memory_order_seq_cst))
+        continue;  // handled at the top
       producer_[u]->room.sleep(token);
     }
   }
 
   /// Producer `u` is done: after its last send. Idempotent.
   void close(std::size_t u) noexcept {
-    if (producer_[u]->closed.exchange(true, std::memory_order_acq_rel)) return;
+    if (producer_[u]->closed.exchange(true, std::memory_order_acq_rel))
+      return;
     closed_count_.fetch_add(1, std::memory_order_acq_rel);
-    for (auto& c : consumer_) c->items.notify();
+    for (auto& c : consumer_)
+      c->items.notify();
   }
 
   /// Consumer `w` takes the next item; empty once every producer has closed and its queues are
@@ -97,11 +101,14 @@ class Link {
   std::unique_ptr<T> recv(std::size_t w) {
     Backoff backoff;
     for (;;) {
-      if (cancelled_.load(std::memory_order_acquire)) return nullptr;
-      if (T* item = try_pop(w)) return std::unique_ptr<T>(item);
+      if (cancelled_.load(std::memory_order_acquire))
+        return nullptr;
+      if (T* item = try_pop(w))
+        return std::unique_ptr<T>(item);
       if (closed_count_.load(std::memory_order_acquire) == producers_) {
         // Every producer's last push happened before its close: one more pass sees them all.
-        if (T* item = try_pop(w)) return std::unique_ptr<T>(item);
+        if (T* item = try_pop(w))
+          return std::unique_ptr<T>(item);
         return nullptr;
       }
       if (!backoff.completed()) {
@@ -109,8 +116,10 @@ class Link {
         continue;
       }
       const std::uint32_t token = consumer_[w]->items.prepare();
-      if (T* item = try_pop(w)) return std::unique_ptr<T>(item);
-      if (closed_count_.load(std::memory_order_seq_cst) == producers_ || cancelled_.load(std::memory_order_seq_cst)) {
+      if (T* item = try_pop(w))
+        return std::unique_ptr<T>(item);
+      if (closed_count_.load(std::memory_order_seq_cst) == producers_ ||
+          cancelled_.load(std::memory_order_seq_cst)) {
         continue;  // decided at the top
       }
       consumer_[w]->items.sleep(token);
@@ -120,8 +129,10 @@ class Link {
   /// Ends the link for everybody at once: sends throw Disconnected, receives return empty.
   void cancel() noexcept {
     cancelled_.store(true, std::memory_order_seq_cst);
-    for (auto& p : producer_) p->room.notify();
-    for (auto& c : consumer_) c->items.notify();
+    for (auto& p : producer_)
+      p->room.notify();
+    for (auto& c : consumer_)
+      c->items.notify();
   }
 
  private:

@@ -26,11 +26,6 @@
 // sends throw hypar::Disconnected, blocked receives return empty, so every thread ends; the
 // terminal joins them all and rethrows the first exception. No thread is ever left blocked.
 
-#include <hypar/chan/channel.hpp>
-#include <hypar/flow/link.hpp>
-#include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -38,6 +33,10 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <hypar/chan/channel.hpp>
+#include <hypar/core/error.hpp>
+#include <hypar/core/topology.hpp>
+#include <hypar/flow/link.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,19 +96,22 @@ class PipelineRun {
   void fail(std::exception_ptr error) {
     {
       std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::move(error);
+      if (!error_)
+        error_ = std::move(error);
     }
     stop();
   }
   /// Cancels every link of the run (idempotent): every thread ends soon after.
   void stop() {
-    if (stopped_.exchange(true)) return;
+    if (stopped_.exchange(true))
+      return;
     std::vector<std::function<void()>> cancels;
     {
       std::lock_guard lock(mutex_);
       cancels = cancels_;
     }
-    for (auto& cancel : cancels) cancel();
+    for (auto& cancel : cancels)
+      cancel();
   }
   bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
 
@@ -150,12 +152,14 @@ class PipelineRun {
       std::lock_guard lock(mutex_);
       threads.swap(threads_);
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
   }
   /// Joins, then rethrows the first error, if any.
   void finish() {
     join();
-    if (error_) std::rethrow_exception(error_);
+    if (error_)
+      std::rethrow_exception(error_);
   }
 
  private:
@@ -180,7 +184,8 @@ void run_guarded(PipelineRun& run, F&& body) noexcept {
   try {
     body();
   } catch (...) {
-    if (!run.stopped()) run.fail(std::current_exception());
+    if (!run.stopped())
+      run.fail(std::current_exception());
   }
 }
 
@@ -198,7 +203,8 @@ class ReorderBuffer {
     pending_.emplace(seq, std::move(batch.items));
     while (!pending_.empty() && pending_.begin()->first == next_) {
       auto node = pending_.extract(pending_.begin());
-      out.send(u, std::make_unique<Batch<U>>(Batch<U>{node.key(), std::move(node.mapped())}));  // in order: under the lock
+      out.send(u, std::make_unique<Batch<U>>(
+                      Batch<U>{node.key(), std::move(node.mapped())}));  // in order: under the lock
       ++next_;
     }
   }
@@ -224,19 +230,24 @@ class PipelineOf {
  public:
   /// Starts everything up to this point, its threads writing their batches into `out` (as
   /// producers 0 .. threads() - 1); used by the next stage.
-  using Start = std::function<void(detail::PipelineRun&, std::shared_ptr<detail::Link<detail::Batch<T>>>)>;
+  using Start =
+      std::function<void(detail::PipelineRun&, std::shared_ptr<detail::Link<detail::Batch<T>>>)>;
 
   /// `threads`: how many threads write into the next link; `budget`: items the stages so far can
   /// hold (capacities plus batches in workers); `smallest_capacity`: it caps the batch size.
   PipelineOf(Start start, std::size_t threads, std::size_t budget, std::size_t smallest_capacity)
-      : start_(std::move(start)), threads_(threads), budget_(budget), smallest_capacity_(smallest_capacity) {}
+      : start_(std::move(start)),
+        threads_(threads),
+        budget_(budget),
+        smallest_capacity_(smallest_capacity) {}
 
   /// Adds a stage: `fn(T) -> U` on `options.workers` threads, reading from queues that hold
   /// `options.capacity` items. Sequential equivalent: `for (x : items) out.push_back(fn(x))`.
   template <class F>
   auto stage(F fn, StageOptions options = {}) const {
     using U = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
-    static_assert(!std::is_void_v<U>, "hypar::Pipeline: a stage must return the item for the next stage");
+    static_assert(!std::is_void_v<U>,
+                  "hypar::Pipeline: a stage must return the item for the next stage");
     Start upstream = start_;
     const std::size_t producers = threads_;
     const std::size_t workers = std::max<std::size_t>(1, options.workers);
@@ -246,7 +257,8 @@ class PipelineOf {
         [upstream, fn = std::move(fn), options, producers, workers, capacity](
             detail::PipelineRun& run, std::shared_ptr<detail::Link<detail::Batch<U>>> out) {
           auto in = std::make_shared<detail::Link<detail::Batch<T>>>(
-              producers, workers, detail::batches_per_queue(capacity, run.batch_size(), producers * workers));
+              producers, workers,
+              detail::batches_per_queue(capacity, run.batch_size(), producers * workers));
           run.watch(in);
           upstream(run, in);
           // Unordered, worker w is producer w of `out`. Ordered, the reorder buffer is the one
@@ -254,14 +266,16 @@ class PipelineOf {
           // producer at a time, and one sequence keeps the order), closed by the last worker.
           std::shared_ptr<detail::ReorderBuffer<U>> reorder;
           auto running = std::make_shared<std::atomic<std::size_t>>(workers);
-          if (options.ordered) reorder = std::make_shared<detail::ReorderBuffer<U>>();
+          if (options.ordered)
+            reorder = std::make_shared<detail::ReorderBuffer<U>>();
           for (std::size_t w = 0; w < workers; ++w) {
             run.spawn([&run, fn, in, out, reorder, running, w]() mutable {
               detail::run_guarded(run, [&] {
                 while (std::unique_ptr<detail::Batch<T>> batch = in->recv(w)) {
                   detail::Batch<U> result{batch->seq, {}};
                   result.items.reserve(batch->items.size());
-                  for (T& item : batch->items) result.items.push_back(fn(std::move(item)));
+                  for (T& item : batch->items)
+                    result.items.push_back(fn(std::move(item)));
                   if (reorder) {
                     reorder->push(std::move(result), *out, 0);
                   } else {
@@ -306,7 +320,8 @@ class PipelineOf {
       bool more = true;
       while (more) {
         std::unique_ptr<detail::Batch<T>> batch = in->recv(0);
-        if (!batch) break;
+        if (!batch)
+          break;
         run.release_token();
         for (T& item : batch->items) {
           if constexpr (std::is_convertible_v<std::invoke_result_t<Sink&, T&&>, bool>) {
@@ -351,18 +366,22 @@ class Pipeline {
               std::uint64_t seq = 0;
               auto flush = [&] {
                 run.acquire_token();
-                if (run.stopped()) return false;
+                if (run.stopped())
+                  return false;
                 batch->seq = seq++;
                 out->send(0, std::move(batch));
                 batch = std::make_unique<detail::Batch<T>>();
                 return true;
               };
               for (auto&& item : *items) {
-                if (batch->items.empty()) batch->items.reserve(size);
+                if (batch->items.empty())
+                  batch->items.reserve(size);
                 batch->items.push_back(std::move(item));
-                if (batch->items.size() == size && !flush()) return;
+                if (batch->items.size() == size && !flush())
+                  return;
               }
-              if (!batch->items.empty()) flush();
+              if (!batch->items.empty())
+                flush();
             });
             out->close(0);
           });
@@ -386,15 +405,19 @@ class Pipeline {
                 // Wait for one item, then take whatever else is there now, up to a batch.
                 std::optional<T> first = source->recv_for(std::chrono::milliseconds(50));
                 if (!first) {
-                  if (source->is_disconnected()) first = source->try_recv();
-                  if (!first && source->is_disconnected()) break;  // drained and closed
-                  if (!first) continue;
+                  if (source->is_disconnected())
+                    first = source->try_recv();
+                  if (!first && source->is_disconnected())
+                    break;  // drained and closed
+                  if (!first)
+                    continue;
                 }
                 auto batch = std::make_unique<detail::Batch<T>>(detail::Batch<T>{seq++, {}});
                 batch->items.push_back(std::move(*first));
                 while (batch->items.size() < size) {
                   std::optional<T> more = source->try_recv();
-                  if (!more) break;
+                  if (!more)
+                    break;
                   batch->items.push_back(std::move(*more));
                 }
                 run.acquire_token();

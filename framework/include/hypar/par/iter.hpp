@@ -5,11 +5,10 @@
 // count, reduce, any, all, find_any, collect, collect_into) run the chain in parallel on OpenMP
 // tasks. Sources are in <hypar/par/sources.hpp>; the splitting in <hypar/par/plumbing.hpp>.
 
-#include <hypar/core/error.hpp>
-#include <hypar/par/plumbing.hpp>
-
 #include <cstddef>
 #include <functional>
+#include <hypar/core/error.hpp>
+#include <hypar/par/plumbing.hpp>
 #include <iterator>
 #include <optional>
 #include <type_traits>
@@ -30,14 +29,11 @@ struct MapSrc {
   Base base;
   F f;
   std::size_t len() const { return base.len(); }
-  item_type get(std::size_t i) const
-    requires Base::indexed
-  {
-    return f(base.get(i));
-  }
+  item_type get(std::size_t i) const requires Base::indexed { return f(base.get(i)); }
   template <class Sink>
   bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    return detail::drive(base, lo, hi, [&](auto&& x) { return sink(f(std::forward<decltype(x)>(x))); });
+    return detail::drive(base, lo, hi,
+                         [&](auto&& x) { return sink(f(std::forward<decltype(x)>(x))); });
   }
 };
 
@@ -51,7 +47,8 @@ struct FilterSrc {
   template <class Sink>
   bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
     return detail::drive(base, lo, hi, [&](auto&& x) {
-      if (!pred(std::as_const(x))) return true;
+      if (!pred(std::as_const(x)))
+        return true;
       return sink(std::forward<decltype(x)>(x));
     });
   }
@@ -90,7 +87,8 @@ struct FoldSrc {
   std::size_t len() const { return base.len(); }
   template <class Sink>
   bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    if (lo >= hi) return true;
+    if (lo >= hi)
+      return true;
     item_type acc = id();
     detail::drive(base, lo, hi, [&](auto&& x) {
       acc = op(std::move(acc), std::forward<decltype(x)>(x));
@@ -118,7 +116,8 @@ struct ProgressSrc {
       }
       return sink(std::forward<decltype(x)>(x));
     });
-    if (pending != 0) progress->add(pending);
+    if (pending != 0)
+      progress->add(pending);
     return complete;
   }
 };
@@ -162,7 +161,8 @@ class ParIter {
   /// the chain); enumerate and zip need it.
   static constexpr bool indexed = Src::indexed;
 
-  explicit ParIter(Src src, detail::ChainConfig config = {}) : src_(std::move(src)), config_(config) {}
+  explicit ParIter(Src src, detail::ChainConfig config = {})
+      : src_(std::move(src)), config_(config) {}
 
   // ---- adaptors (lazy) ------------------------------------------------------------------------
 
@@ -283,13 +283,9 @@ class ParIter {
   }
 
   /// The smallest item (the first of equal ones) as a copy, or nullopt when there is none.
-  auto min() const {
-    return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, false>{});
-  }
+  auto min() const { return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, false>{}); }
   /// The largest item (the last of equal ones) as a copy, or nullopt when there is none.
-  auto max() const {
-    return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, true>{});
-  }
+  auto max() const { return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, true>{}); }
 
   /// The number of items (after filters); every adaptor still runs.
   std::size_t count() const { return run(detail::CountReducer{}); }
@@ -375,13 +371,15 @@ class ParIter {
   auto zip_impl(S&& self_src, Other&& other) const {
     using O = std::remove_cvref_t<Other>;
     static_assert(detail::IsParIter<O>::value, "hypar: zip() takes another parallel iterator");
-    static_assert(indexed && O::indexed, "hypar: zip() needs two indexed iterators (not after filter/fold)");
+    static_assert(indexed && O::indexed,
+                  "hypar: zip() needs two indexed iterators (not after filter/fold)");
     using OS = std::remove_cvref_t<decltype(other.source())>;
     detail::ChainConfig config = config_;
     config.min_len = std::max(config.min_len, other.config().min_len);
     config.deterministic = config.deterministic || other.config().deterministic;
     return ParIter<detail::ZipSrc<Src, OS>>(
-        detail::ZipSrc<Src, OS>{std::forward<S>(self_src), std::forward<Other>(other).source()}, config);
+        detail::ZipSrc<Src, OS>{std::forward<S>(self_src), std::forward<Other>(other).source()},
+        config);
   }
 
   Src src_;

@@ -5,20 +5,19 @@
 // docs/splitting.md explains the design and the extension point used by hypar::dist.
 //
 // A *source* (type `Src`) describes the items of an index space [0, len()):
-//   static constexpr bool indexed;   // item i can be produced alone: `item_type get(size_t i) const`
-//   using item_type = ...;           // what the chain yields (may be a reference)
+//   static constexpr bool indexed;   // item i can be produced alone: `item_type get(size_t i)
+//   const` using item_type = ...;           // what the chain yields (may be a reference)
 //   std::size_t len() const;         // the size of the index space
 //   template <class Sink> bool drive(size_t lo, size_t hi, Sink& sink) const;   // unindexed only
 // `drive` pushes the items of [lo, hi) in order into `sink(item) -> bool` and stops when the sink
 // returns false. `detail::drive` does it for either kind.
-
-#include <hypar/core/pool.hpp>
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <hypar/core/pool.hpp>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -31,7 +30,8 @@ template <class Src, class Sink>
 bool drive(const Src& src, std::size_t lo, std::size_t hi, Sink&& sink) {
   if constexpr (Src::indexed) {
     for (std::size_t i = lo; i < hi; ++i) {
-      if (!sink(src.get(i))) return false;
+      if (!sink(src.get(i)))
+        return false;
     }
     return true;
   } else {
@@ -46,15 +46,17 @@ struct ChainConfig {
 };
 
 /// Rayon's adaptive splitter: a budget of splits, starting at twice the thread count (Rayon: once)
-/// and halved at each split; a piece that was stolen (runs on another thread than the one that created it) gets the
-/// budget back, because stealing shows that other threads are idle. Never below `min_len`.
+/// and halved at each split; a piece that was stolen (runs on another thread than the one that
+/// created it) gets the budget back, because stealing shows that other threads are idle. Never
+/// below `min_len`.
 struct Splitter {
   std::size_t splits;
   std::size_t min_len;
   std::size_t threads;
 
   bool try_split(std::size_t len, bool stolen) noexcept {
-    if (len / 2 < min_len || len < 2) return false;
+    if (len / 2 < min_len || len < 2)
+      return false;
     if (stolen) {
       splits = std::max(threads, splits / 2);
       return true;
@@ -88,12 +90,15 @@ template <class Src, class R>
 class AdaptiveRun {
  public:
   using P = typename R::partial_type;
-  AdaptiveRun(const Src& src, const R& r, Cancellation& cancel) : src_(src), r_(r), cancel_(cancel) {}
+  AdaptiveRun(const Src& src, const R& r, Cancellation& cancel)
+      : src_(src), r_(r), cancel_(cancel) {}
 
   P run(std::size_t lo, std::size_t hi, Splitter splitter, int creator) const {
-    if (cancel_.stopped()) return r_.identity();
+    if (cancel_.stopped())
+      return r_.identity();
     const int me = omp_get_thread_num();
-    if (!splitter.try_split(hi - lo, me != creator)) return r_.leaf(src_, lo, hi, cancel_);
+    if (!splitter.try_split(hi - lo, me != creator))
+      return r_.leaf(src_, lo, hi, cancel_);
     const std::size_t mid = lo + (hi - lo) / 2;
     std::optional<P> left;
     std::optional<P> right;
@@ -111,7 +116,8 @@ class AdaptiveRun {
       cancel_.capture();
     }
 #pragma omp taskwait
-    if (!left || !right) return r_.identity();  // an error was captured; the caller rethrows it
+    if (!left || !right)
+      return r_.identity();  // an error was captured; the caller rethrows it
     return r_.combine(std::move(*left), std::move(*right));
   }
 
@@ -131,18 +137,26 @@ class DeterministicRun {
   using P = typename R::partial_type;
   DeterministicRun(const Src& src, const R& r, Cancellation& cancel, std::size_t offset,
                    std::size_t global_len, std::size_t leaf, std::size_t grain)
-      : src_(src), r_(r), cancel_(cancel), offset_(offset), global_len_(global_len), leaf_(leaf),
+      : src_(src),
+        r_(r),
+        cancel_(cancel),
+        offset_(offset),
+        global_len_(global_len),
+        leaf_(leaf),
         grain_(grain) {}
 
   /// The value of the node covering leaves [first, last) (a whole aligned subtree, maybe cut).
   P node(std::size_t first, std::size_t last, std::size_t width) const {
-    if (cancel_.stopped()) return r_.identity();
+    if (cancel_.stopped())
+      return r_.identity();
     const std::size_t lo = first * leaf_;
     const std::size_t hi = std::min(last * leaf_, global_len_);
-    if (width == 1) return r_.leaf(src_, lo - offset_, hi - offset_, cancel_);
+    if (width == 1)
+      return r_.leaf(src_, lo - offset_, hi - offset_, cancel_);
     const std::size_t half = width / 2;
     const std::size_t mid = first + half;
-    if (mid >= last) return node(first, last, half);
+    if (mid >= last)
+      return node(first, last, half);
     if (hi - lo <= grain_) {  // sequential below the grain: same tree, no tasks
       P left = node(first, mid, half);
       P right = node(mid, last, half);
@@ -164,7 +178,8 @@ class DeterministicRun {
       cancel_.capture();
     }
 #pragma omp taskwait
-    if (!left || !right) return r_.identity();
+    if (!left || !right)
+      return r_.identity();
     return r_.combine(std::move(*left), std::move(*right));
   }
 
@@ -178,7 +193,8 @@ class DeterministicRun {
 /// The smallest power of two >= n (n >= 1).
 inline std::size_t ceil_pow2(std::size_t n) noexcept {
   std::size_t p = 1;
-  while (p < n) p *= 2;
+  while (p < n)
+    p *= 2;
   return p;
 }
 
@@ -193,16 +209,18 @@ struct DeterministicNode {
 /// Runs `r` over the local indices [lo, hi) of `src` in parallel on the current team (or a new
 /// region) and returns the partial. Throws the first exception of user code.
 template <class Src, class R>
-typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_t lo, std::size_t hi,
-                                         const ChainConfig& config) {
+typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_t lo,
+                                          std::size_t hi, const ChainConfig& config) {
   using P = typename R::partial_type;
   Cancellation cancel;
   const std::size_t threads = current_num_threads();
-  Splitter splitter{threads > 1 ? 2 * threads : 0, std::max<std::size_t>(1, config.min_len), threads};
+  Splitter splitter{threads > 1 ? 2 * threads : 0, std::max<std::size_t>(1, config.min_len),
+                    threads};
   AdaptiveRun<Src, R> run(src, r, cancel);
   std::optional<P> left;
   std::optional<P> right;
-  auto guarded = [&](std::optional<P>& out, std::size_t a, std::size_t b, Splitter sp, int creator) noexcept {
+  auto guarded = [&](std::optional<P>& out, std::size_t a, std::size_t b, Splitter sp,
+                     int creator) noexcept {
     try {
       out.emplace(run.run(a, b, sp, creator));
     } catch (...) {
@@ -220,12 +238,13 @@ typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_
   // fork-join close to a bare `omp parallel`); later splits are tasks that idle threads take at
   // the region's closing barrier.
   const std::size_t mid = lo + (hi - lo) / 2;
-#pragma omp parallel num_threads(static_cast<int>(threads))
+#pragma omp parallel num_threads(static_cast <int>(threads))
   {
     const int tid = omp_get_thread_num();
     if (tid == 0) {
       guarded(left, lo, mid, splitter, 0);
-      if (omp_get_num_threads() == 1) guarded(right, mid, hi, splitter, 0);
+      if (omp_get_num_threads() == 1)
+        guarded(right, mid, hi, splitter, 0);
     } else if (tid == 1) {
       guarded(right, mid, hi, splitter, 0);
     }
@@ -240,17 +259,21 @@ typename R::partial_type execute_adaptive(const Src& src, const R& r, std::size_
 /// maximal aligned subtrees covering the local leaves, left to right.
 template <class Src, class R>
 std::vector<DeterministicNode<typename R::partial_type>> deterministic_partials(
-    const Src& src, const R& r, std::size_t offset, std::size_t global_len, const ChainConfig& config) {
+    const Src& src, const R& r, std::size_t offset, std::size_t global_len,
+    const ChainConfig& config) {
   using P = typename R::partial_type;
   const std::size_t leaf = deterministic_leaf_size(global_len, config.min_len);
   const std::size_t local_len = src.len();
   std::vector<DeterministicNode<P>> nodes;
-  if (local_len == 0) return nodes;
+  if (local_len == 0)
+    return nodes;
   const std::size_t leaves = (global_len + leaf - 1) / leaf;
-  if (offset % leaf != 0 || (offset + local_len != global_len && (offset + local_len) % leaf != 0) ||
+  if (offset % leaf != 0 ||
+      (offset + local_len != global_len && (offset + local_len) % leaf != 0) ||
       offset + local_len > global_len) {
-    throw Error("hypar: a deterministic sub-range must start and end on multiples of "
-                "detail::deterministic_leaf_size() (or at the end of the global range)");
+    throw Error(
+        "hypar: a deterministic sub-range must start and end on multiples of "
+        "detail::deterministic_leaf_size() (or at the end of the global range)");
   }
   const std::size_t root_width = ceil_pow2(leaves);
   std::size_t k = offset / leaf;
@@ -260,7 +283,8 @@ std::vector<DeterministicNode<typename R::partial_type>> deterministic_partials(
   std::vector<std::pair<std::size_t, std::size_t>> blocks;  // (first leaf, width)
   while (k < k_end) {
     std::size_t width = 1;
-    while (2 * width <= root_width && k % (2 * width) == 0 && std::min(k + 2 * width, leaves) <= k_end) {
+    while (2 * width <= root_width && k % (2 * width) == 0 &&
+           std::min(k + 2 * width, leaves) <= k_end) {
       width *= 2;
     }
     blocks.emplace_back(k, width);
@@ -299,11 +323,12 @@ std::vector<DeterministicNode<typename R::partial_type>> deterministic_partials(
 /// `global_len` items (from any number of ranks, in any order) along the fixed tree: the result is
 /// the same whatever the split into nodes was.
 template <class R>
-typename R::partial_type combine_deterministic(std::vector<DeterministicNode<typename R::partial_type>> nodes,
-                                               std::size_t global_len, const ChainConfig& config,
-                                               const R& r) {
+typename R::partial_type combine_deterministic(
+    std::vector<DeterministicNode<typename R::partial_type>> nodes, std::size_t global_len,
+    const ChainConfig& config, const R& r) {
   using P = typename R::partial_type;
-  if (global_len == 0 || nodes.empty()) return r.identity();
+  if (global_len == 0 || nodes.empty())
+    return r.identity();
   const std::size_t leaf = deterministic_leaf_size(global_len, config.min_len);
   const std::size_t leaves = (global_len + leaf - 1) / leaf;
   std::sort(nodes.begin(), nodes.end(),
@@ -312,10 +337,13 @@ typename R::partial_type combine_deterministic(std::vector<DeterministicNode<typ
     const std::size_t last = std::min(first + width, leaves);
     const auto it = std::lower_bound(nodes.begin(), nodes.end(), first,
                                      [](const auto& n, std::size_t f) { return n.first_leaf < f; });
-    if (it != nodes.end() && it->first_leaf == first && it->last_leaf == last) return std::move(it->partial);
-    if (width == 1) throw Error("hypar: deterministic partials do not cover every leaf");
+    if (it != nodes.end() && it->first_leaf == first && it->last_leaf == last)
+      return std::move(it->partial);
+    if (width == 1)
+      throw Error("hypar: deterministic partials do not cover every leaf");
     const std::size_t half = width / 2;
-    if (first + half >= last) return self(self, first, half);
+    if (first + half >= last)
+      return self(self, first, half);
     P left = self(self, first, half);
     P right = self(self, first + half, half);
     return r.combine(std::move(left), std::move(right));
@@ -350,17 +378,21 @@ T lane_sum(const Src& src, std::size_t lo, std::size_t hi) {
   T acc[lanes] = {};
   std::size_t i = lo;
   for (; i + lanes <= hi; i += lanes) {
-    for (std::size_t l = 0; l < lanes; ++l) acc[l] += static_cast<T>(src.get(i + l));
+    for (std::size_t l = 0; l < lanes; ++l)
+      acc[l] += static_cast<T>(src.get(i + l));
   }
-  for (std::size_t l = 0; i < hi; ++i, ++l) acc[l] += static_cast<T>(src.get(i));
+  for (std::size_t l = 0; i < hi; ++i, ++l)
+    acc[l] += static_cast<T>(src.get(i));
   for (std::size_t width = lanes / 2; width > 0; width /= 2) {
-    for (std::size_t l = 0; l < width; ++l) acc[l] += acc[l + width];
+    for (std::size_t l = 0; l < width; ++l)
+      acc[l] += acc[l + width];
   }
   return acc[0];
 }
 
 template <class Op, class T>
-inline constexpr bool is_plus_v = std::is_same_v<Op, std::plus<>> || std::is_same_v<Op, std::plus<T>>;
+inline constexpr bool is_plus_v =
+    std::is_same_v<Op, std::plus<>> || std::is_same_v<Op, std::plus<T>>;
 
 /// for_each(f): runs f on every item.
 template <class F>
@@ -424,17 +456,21 @@ struct MinMaxReducer {
       if (!best) {
         best.emplace(std::forward<decltype(x)>(x));
       } else if constexpr (IsMax) {
-        if (!(x < *best)) *best = std::forward<decltype(x)>(x);
+        if (!(x < *best))
+          *best = std::forward<decltype(x)>(x);
       } else {
-        if (x < *best) *best = std::forward<decltype(x)>(x);
+        if (x < *best)
+          *best = std::forward<decltype(x)>(x);
       }
       return true;
     });
     return best;
   }
   std::optional<T> combine(std::optional<T>&& a, std::optional<T>&& b) const {
-    if (!a) return std::move(b);
-    if (!b) return std::move(a);
+    if (!a)
+      return std::move(b);
+    if (!b)
+      return std::move(a);
     if constexpr (IsMax) {
       return *b < *a ? std::move(a) : std::move(b);
     } else {
@@ -471,7 +507,8 @@ struct AnyReducer {
   bool leaf(const Src& src, std::size_t lo, std::size_t hi, Cancellation& cancel) const {
     bool found = false;
     drive(src, lo, hi, [&](auto&& x) {
-      if (cancel.stopped()) return false;
+      if (cancel.stopped())
+        return false;
       if (pred(std::as_const(x))) {
         found = true;
         cancel.stop();
@@ -492,10 +529,12 @@ struct FindAnyReducer {
   const Pred& pred;
   std::optional<T> identity() const { return std::nullopt; }
   template <class Src>
-  std::optional<T> leaf(const Src& src, std::size_t lo, std::size_t hi, Cancellation& cancel) const {
+  std::optional<T> leaf(const Src& src, std::size_t lo, std::size_t hi,
+                        Cancellation& cancel) const {
     std::optional<T> found;
     drive(src, lo, hi, [&](auto&& x) {
-      if (cancel.stopped()) return false;
+      if (cancel.stopped())
+        return false;
       if (pred(std::as_const(x))) {
         found.emplace(std::forward<decltype(x)>(x));
         cancel.stop();
@@ -520,7 +559,8 @@ struct CollectIndexedReducer {
   Unit identity() const { return {}; }
   template <class Src>
   Unit leaf(const Src& src, std::size_t lo, std::size_t hi, Cancellation&) const {
-    for (std::size_t i = lo; i < hi; ++i) out[i - base] = static_cast<V>(src.get(i));
+    for (std::size_t i = lo; i < hi; ++i)
+      out[i - base] = static_cast<V>(src.get(i));
     return {};
   }
   Unit combine(Unit, Unit) const { return {}; }
@@ -535,28 +575,35 @@ struct CollectChunksReducer {
   template <class Src>
   partial_type leaf(const Src& src, std::size_t lo, std::size_t hi, Cancellation&) const {
     std::vector<V> items;
-    if constexpr (Src::indexed) items.reserve(hi - lo);
+    if constexpr (Src::indexed)
+      items.reserve(hi - lo);
     drive(src, lo, hi, [&](auto&& x) {
       items.emplace_back(std::forward<decltype(x)>(x));
       return true;
     });
     partial_type chunks;
-    if (!items.empty()) chunks.push_back(std::move(items));
+    if (!items.empty())
+      chunks.push_back(std::move(items));
     return chunks;
   }
   partial_type combine(partial_type&& a, partial_type&& b) const {
-    if (a.empty()) return std::move(b);
-    for (auto& chunk : b) a.push_back(std::move(chunk));
+    if (a.empty())
+      return std::move(b);
+    for (auto& chunk : b)
+      a.push_back(std::move(chunk));
     return std::move(a);
   }
   std::vector<V> finish(partial_type&& chunks) const {
-    if (chunks.size() == 1) return std::move(chunks.front());
+    if (chunks.size() == 1)
+      return std::move(chunks.front());
     std::size_t total = 0;
-    for (const auto& chunk : chunks) total += chunk.size();
+    for (const auto& chunk : chunks)
+      total += chunk.size();
     std::vector<V> out;
     out.reserve(total);
     for (auto& chunk : chunks) {
-      for (auto& v : chunk) out.push_back(std::move(v));
+      for (auto& v : chunk)
+        out.push_back(std::move(v));
     }
     return out;
   }

@@ -5,26 +5,24 @@
 // std::span) is borrowed and must outlive the terminal; an owning temporary is moved into the
 // iterator and kept alive by it.
 
-#include <hypar/core/error.hpp>
-#include <hypar/par/iter.hpp>
-
 #include <concepts>
 #include <cstddef>
+#include <hypar/core/error.hpp>
+#include <hypar/par/iter.hpp>
 #include <iterator>
 #include <memory>
 #include <ranges>
 #include <span>
 #include <tuple>
-#include <variant>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace hypar {
 namespace detail {
 
 template <std::integral I>
-  requires(!std::same_as<I, bool>)
-struct RangeSrc {
+requires(!std::same_as<I, bool>) struct RangeSrc {
   static constexpr bool indexed = true;
   using item_type = I;
   using U = std::make_unsigned_t<I>;
@@ -78,7 +76,8 @@ struct ChunksSrc {
 
 /// Whether a range passed as `R&&` can be borrowed (an lvalue or a view) rather than owned.
 template <class R>
-inline constexpr bool borrowable_v = std::is_lvalue_reference_v<R> || std::ranges::borrowed_range<R>;
+inline constexpr bool borrowable_v =
+    std::is_lvalue_reference_v<R> || std::ranges::borrowed_range<R>;
 
 /// The start of a range for indexing: a plain pointer (to const when `Const`) for contiguous
 /// ranges, otherwise the range's own iterator (of the const range when `Const`).
@@ -100,7 +99,8 @@ template <bool Const, class R>
 auto hold_range(R&& r) {
   using Raw = std::remove_cvref_t<R>;
   if constexpr (borrowable_v<R>) {
-    return std::tuple{start_of<Const>(r), static_cast<std::size_t>(std::ranges::size(r)), std::monostate{}};
+    return std::tuple{start_of<Const>(r), static_cast<std::size_t>(std::ranges::size(r)),
+                      std::monostate{}};
   } else {
     auto owned = std::make_shared<Raw>(std::move(r));
     auto start = start_of<Const>(*owned);
@@ -114,17 +114,19 @@ auto hold_range(R&& r) {
 /// Parallel iterator over the integers [first, last) of any integral type I (empty if
 /// last <= first). Sequential: `for (I i = first; i < last; ++i)`.
 template <std::integral I>
-  requires(!std::same_as<I, bool>)
-auto par_range(I first, I last) {
+requires(!std::same_as<I, bool>) auto par_range(I first, I last) {
   using U = std::make_unsigned_t<I>;
-  const std::size_t n = last > first ? static_cast<std::size_t>(static_cast<U>(static_cast<U>(last) - static_cast<U>(first))) : 0;
+  const std::size_t n =
+      last > first
+          ? static_cast<std::size_t>(static_cast<U>(static_cast<U>(last) - static_cast<U>(first)))
+          : 0;
   return ParIter<detail::RangeSrc<I>>(detail::RangeSrc<I>{first, n});
 }
 
 /// Parallel iterator over const references to the elements of a random-access sized range.
 /// Sequential: `for (const auto& x : range)`.
 template <std::ranges::random_access_range R>
-  requires std::ranges::sized_range<R>
+requires std::ranges::sized_range<R>
 auto par_iter(R&& range) {
   auto [begin, n, keep] = detail::hold_range<true>(std::forward<R>(range));
   using Src = detail::IterSrc<decltype(begin), decltype(keep)>;
@@ -134,7 +136,7 @@ auto par_iter(R&& range) {
 /// Parallel iterator over mutable references to the elements of a random-access sized range
 /// (an lvalue container, or a view such as std::span). Sequential: `for (auto& x : range)`.
 template <std::ranges::random_access_range R>
-  requires std::ranges::sized_range<R>
+requires std::ranges::sized_range<R>
 auto par_iter_mut(R&& range) {
   static_assert(detail::borrowable_v<R>,
                 "hypar: par_iter_mut needs an lvalue container or a view: changes to a temporary "
@@ -147,8 +149,8 @@ auto par_iter_mut(R&& range) {
 /// Parallel iterator that moves the elements out of a container it takes over (pass
 /// `std::move(vec)`); items are values. Sequential: `for (auto&& x : vec) use(std::move(x));`.
 template <std::ranges::random_access_range C>
-  requires(std::ranges::sized_range<C> && !std::is_lvalue_reference_v<C>)
-auto into_par_iter(C&& container) {
+requires(std::ranges::sized_range<C> &&
+         !std::is_lvalue_reference_v<C>) auto into_par_iter(C&& container) {
   using Src = detail::OwnedMoveSrc<std::remove_cvref_t<C>>;
   return ParIter<Src>(Src{std::make_shared<std::remove_cvref_t<C>>(std::move(container))});
 }
@@ -157,9 +159,10 @@ auto into_par_iter(C&& container) {
 /// contiguous range (the last one shorter). Throws hypar::Error when chunk_size is 0.
 /// Sequential: `for (i = 0; i < n; i += chunk_size) f(span(data + i, min(chunk_size, n - i)))`.
 template <std::ranges::contiguous_range R>
-  requires std::ranges::sized_range<R>
+requires std::ranges::sized_range<R>
 auto par_chunks(R&& range, std::size_t chunk_size) {
-  if (chunk_size == 0) throw Error("hypar::par_chunks: chunk_size must be at least 1");
+  if (chunk_size == 0)
+    throw Error("hypar::par_chunks: chunk_size must be at least 1");
   auto [begin, n, keep] = detail::hold_range<true>(std::forward<R>(range));
   using T = std::remove_pointer_t<decltype(begin)>;
   using Src = detail::ChunksSrc<T, decltype(keep)>;
@@ -168,12 +171,13 @@ auto par_chunks(R&& range, std::size_t chunk_size) {
 
 /// Like par_chunks, with mutable `std::span<T>` chunks of an lvalue container or a view.
 template <std::ranges::contiguous_range R>
-  requires std::ranges::sized_range<R>
+requires std::ranges::sized_range<R>
 auto par_chunks_mut(R&& range, std::size_t chunk_size) {
   static_assert(detail::borrowable_v<R>,
                 "hypar: par_chunks_mut needs an lvalue container or a view: changes to a temporary "
                 "would be lost");
-  if (chunk_size == 0) throw Error("hypar::par_chunks_mut: chunk_size must be at least 1");
+  if (chunk_size == 0)
+    throw Error("hypar::par_chunks_mut: chunk_size must be at least 1");
   auto [begin, n, keep] = detail::hold_range<false>(std::forward<R>(range));
   using T = std::remove_pointer_t<decltype(begin)>;
   using Src = detail::ChunksSrc<T, decltype(keep)>;

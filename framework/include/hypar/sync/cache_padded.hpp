@@ -4,7 +4,6 @@
 // type system instead of by hand.
 
 #include <hypar/core/config.hpp>
-
 #include <type_traits>
 #include <utility>
 
@@ -22,8 +21,9 @@ struct alignas(cache_line_size) CachePadded {
   constexpr CachePadded() : value() {}
   /// Constructs the value from `args`, as `T(args...)`.
   template <class... Args>
-    requires(sizeof...(Args) > 0 && std::is_constructible_v<T, Args && ...>)
-  constexpr explicit CachePadded(Args&&... args) : value(std::forward<Args>(args)...) {}
+  requires(sizeof...(Args) > 0 &&
+           std::is_constructible_v<T, Args&&...>) constexpr explicit CachePadded(Args&&... args)
+      : value(std::forward<Args>(args)...) {}
 
   constexpr T& get() noexcept { return value; }
   constexpr const T& get() const noexcept { return value; }

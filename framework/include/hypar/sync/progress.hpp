@@ -5,13 +5,12 @@
 // the work, so logs stay short. Drawing happens on a thread of its own, never in `add`, which is
 // one relaxed atomic add on a cache line of its own.
 
-#include <hypar/sync/cache_padded.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <hypar/sync/cache_padded.hpp>
 #include <mutex>
 #include <string>
 #include <thread>

@@ -4,12 +4,11 @@
 // side by side (std::shared_mutex). Each shard, lock included, sits on cache lines of its own so
 // that two busy shards never false-share.
 
-#include <hypar/sync/cache_padded.hpp>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <hypar/sync/cache_padded.hpp>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -30,7 +29,8 @@ class ShardedMap {
   ShardedMap() = default;
   /// Uses `hash` for the keys (shard choice and buckets inside the shard).
   explicit ShardedMap(const Hash& hash) : hash_(hash) {
-    for (auto& shard : shards_) shard->map = Map(0, hash);
+    for (auto& shard : shards_)
+      shard->map = Map(0, hash);
   }
   ShardedMap(const ShardedMap&) = delete;
   ShardedMap& operator=(const ShardedMap&) = delete;
@@ -47,7 +47,8 @@ class ShardedMap {
     const auto& shard = shard_of(key);
     std::shared_lock lock(shard.mutex);
     const auto it = shard.map.find(key);
-    if (it == shard.map.end()) return std::nullopt;
+    if (it == shard.map.end())
+      return std::nullopt;
     return it->second;
   }
 
@@ -94,7 +95,8 @@ class ShardedMap {
   void for_each(F&& fn) const {
     for (const auto& shard : shards_) {
       std::shared_lock lock(shard->mutex);
-      for (const auto& [key, value] : shard->map) fn(key, value);
+      for (const auto& [key, value] : shard->map)
+        fn(key, value);
     }
   }
 

@@ -13,13 +13,12 @@
 // not false-share. Only the owning thread constructs or touches its entry during a parallel phase;
 // `present` (release/acquire) publishes a finished value to for_each / combine.
 
-#include <hypar/core/config.hpp>
-
 #include <array>
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <functional>
+#include <hypar/core/config.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -44,9 +43,7 @@ template <class T>
 class ThreadLocal {
  public:
   /// Values start as `T{}`.
-  ThreadLocal()
-    requires std::is_default_constructible_v<T>
-      : factory_([] { return T{}; }) {}
+  ThreadLocal() requires std::is_default_constructible_v<T> : factory_([] { return T{}; }) {}
   /// Values start as `factory()`, called on the thread that will own the value.
   explicit ThreadLocal(std::function<T()> factory) : factory_(std::move(factory)) {}
   ThreadLocal(const ThreadLocal&) = delete;
@@ -60,7 +57,8 @@ class ThreadLocal {
     const unsigned b = static_cast<unsigned>(std::bit_width(slot + 1) - 1);
     const std::size_t index = slot + 1 - (std::size_t{1} << b);
     Entry* bucket = buckets_[b].load(std::memory_order_acquire);
-    if (bucket == nullptr) bucket = allocate_bucket(b);
+    if (bucket == nullptr)
+      bucket = allocate_bucket(b);
     Entry& entry = bucket[index];
     if (!entry.present.load(std::memory_order_relaxed)) {
       ::new (static_cast<void*>(entry.storage)) T(factory_());
@@ -110,10 +108,12 @@ class ThreadLocal {
   void clear() noexcept {
     for (unsigned b = 0; b < bucket_count; ++b) {
       Entry* bucket = buckets_[b].exchange(nullptr, std::memory_order_acq_rel);
-      if (bucket == nullptr) continue;
+      if (bucket == nullptr)
+        continue;
       const std::size_t n = std::size_t{1} << b;
       for (std::size_t i = 0; i < n; ++i) {
-        if (bucket[i].present.load(std::memory_order_acquire)) std::destroy_at(bucket[i].get());
+        if (bucket[i].present.load(std::memory_order_acquire))
+          std::destroy_at(bucket[i].get());
       }
       delete[] bucket;
     }
@@ -143,10 +143,12 @@ class ThreadLocal {
   void visit(F&& fn) {
     for (unsigned b = 0; b < bucket_count; ++b) {
       Entry* bucket = buckets_[b].load(std::memory_order_acquire);
-      if (bucket == nullptr) continue;
+      if (bucket == nullptr)
+        continue;
       const std::size_t n = std::size_t{1} << b;
       for (std::size_t i = 0; i < n; ++i) {
-        if (bucket[i].present.load(std::memory_order_acquire)) fn(bucket[i]);
+        if (bucket[i].present.load(std::memory_order_acquire))
+          fn(bucket[i]);
       }
     }
   }

@@ -30,12 +30,11 @@
 //   as safe as malloc handing back the same address: no thread holds a usable pointer to a block
 //   once it is freed.
 
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <hypar/chan/detail/wait.hpp>
+#include <hypar/core/config.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -70,7 +69,8 @@ class ListQueue {
     Block* wait_next() noexcept {
       Backoff backoff;
       for (;;) {
-        if (Block* n = next.load(std::memory_order_acquire)) return n;
+        if (Block* n = next.load(std::memory_order_acquire))
+          return n;
         backoff.snooze();
       }
     }
@@ -122,7 +122,8 @@ class ListQueue {
         block = tail_.block.load(std::memory_order_acquire);
         continue;
       }
-      if (offset + 1 == kSlots && !next_block) next_block = new_block();
+      if (offset + 1 == kSlots && !next_block)
+        next_block = new_block();
       if (tail_.index.compare_exchange_weak(tail, tail + kStep, std::memory_order_seq_cst,
                                             std::memory_order_acquire)) {
         if (offset + 1 == kSlots) {
@@ -158,21 +159,25 @@ class ListQueue {
       if ((new_head & kHint) == 0) {
         seq_cst_fence();
         const std::uint64_t tail = tail_.index.load(std::memory_order_relaxed);
-        if ((head >> kShift) == (tail >> kShift)) return std::nullopt;
-        if ((head >> kShift) / kLap != (tail >> kShift) / kLap) new_head |= kHint;
+        if ((head >> kShift) == (tail >> kShift))
+          return std::nullopt;
+        if ((head >> kShift) / kLap != (tail >> kShift) / kLap)
+          new_head |= kHint;
       }
       if (head_.index.compare_exchange_weak(head, new_head, std::memory_order_seq_cst,
                                             std::memory_order_acquire)) {
         if (offset + 1 == kSlots) {
           Block* next = block->wait_next();
           std::uint64_t next_index = (new_head & ~kHint) + kStep;
-          if (next->next.load(std::memory_order_relaxed) != nullptr) next_index |= kHint;
+          if (next->next.load(std::memory_order_relaxed) != nullptr)
+            next_index |= kHint;
           head_.block.store(next, std::memory_order_release);
           head_.index.store(next_index, std::memory_order_release);
         }
         Slot& slot = block->slots[offset];
         Backoff wait;
-        while ((slot.state.load(std::memory_order_acquire) & kWritten) == 0) wait.snooze();
+        while ((slot.state.load(std::memory_order_acquire) & kWritten) == 0)
+          wait.snooze();
         std::optional<T> out(std::move(*slot.value()));
         slot.value()->~T();
         if (offset + 1 == kSlots) {
@@ -213,7 +218,8 @@ class ListQueue {
   /// Parks a block whose every slot was read (reset to the fresh state), or frees it.
   void recycle(Block* block) noexcept {
     block->next.store(nullptr, std::memory_order_relaxed);
-    for (Slot& slot : block->slots) slot.state.store(0, std::memory_order_relaxed);
+    for (Slot& slot : block->slots)
+      slot.state.store(0, std::memory_order_relaxed);
     Block* expected = nullptr;
     if (!spare_.compare_exchange_strong(expected, block, std::memory_order_release,
                                         std::memory_order_relaxed)) {

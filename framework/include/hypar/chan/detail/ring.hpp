@@ -24,13 +24,12 @@
 // destructor runs outside any lock, on the thread that claimed the slot. T's move constructor
 // must not throw (a claimed slot must be published); channels box other types.
 
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
-
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <hypar/chan/detail/wait.hpp>
+#include <hypar/core/config.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -50,7 +49,8 @@ class Ring {
       : cap_(cap),
         one_lap_(std::bit_ceil(static_cast<std::uint64_t>(cap) + 1)),
         slots_(std::make_unique<Slot[]>(cap)) {
-    for (std::size_t i = 0; i < cap_; ++i) slots_[i].stamp.store(i, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < cap_; ++i)
+      slots_[i].stamp.store(i, std::memory_order_relaxed);
   }
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
@@ -74,14 +74,16 @@ class Ring {
                                         std::memory_order_relaxed)) {
           ::new (static_cast<void*>(slot.storage)) T(std::move(v));
           slot.stamp.store(tail + 1, std::memory_order_release);
-          if (pos != nullptr) *pos = tail;
+          if (pos != nullptr)
+            *pos = tail;
           return true;
         }
         backoff.spin();
       } else if (stamp + one_lap_ == tail + 1) {
         // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
         seq_cst_fence();
-        if (head_.load(std::memory_order_relaxed) + one_lap_ == tail) return false;
+        if (head_.load(std::memory_order_relaxed) + one_lap_ == tail)
+          return false;
         backoff.spin();
         tail = tail_.load(std::memory_order_relaxed);
       } else {
@@ -152,7 +154,8 @@ class Ring {
       } else if (stamp == head) {
         // Nothing published here yet: empty, unless tail_ moved (a push is mid-publication).
         seq_cst_fence();
-        if (tail_.load(std::memory_order_relaxed) == head) return std::nullopt;
+        if (tail_.load(std::memory_order_relaxed) == head)
+          return std::nullopt;
         backoff.spin();
         head = head_.load(std::memory_order_relaxed);
       } else {
@@ -167,11 +170,14 @@ class Ring {
     for (;;) {
       const std::uint64_t tail = tail_.load(std::memory_order_seq_cst);
       const std::uint64_t head = head_.load(std::memory_order_seq_cst);
-      if (tail_.load(std::memory_order_seq_cst) != tail) continue;
+      if (tail_.load(std::memory_order_seq_cst) != tail)
+        continue;
       const std::uint64_t hi = index(head);
       const std::uint64_t ti = index(tail);
-      if (hi < ti) return ti - hi;
-      if (hi > ti) return cap_ - hi + ti;
+      if (hi < ti)
+        return ti - hi;
+      if (hi > ti)
+        return cap_ - hi + ti;
       return tail == head ? 0 : cap_;
     }
   }

@@ -90,17 +90,21 @@ class Backoff {
 
   /// Spin for a short while (retrying a lost CAS race).
   void spin() noexcept {
-    for (unsigned i = 0; i < (1u << (step_ < spin_limit ? step_ : spin_limit)); ++i) cpu_relax();
-    if (step_ <= spin_limit) ++step_;
+    for (unsigned i = 0; i < (1u << (step_ < spin_limit ? step_ : spin_limit)); ++i)
+      cpu_relax();
+    if (step_ <= spin_limit)
+      ++step_;
   }
   /// Wait for another thread to make progress: pauses first, later yields the core.
   void snooze() noexcept {
     if (step_ <= spin_limit) {
-      for (unsigned i = 0; i < (1u << step_); ++i) cpu_relax();
+      for (unsigned i = 0; i < (1u << step_); ++i)
+        cpu_relax();
     } else {
       std::this_thread::yield();
     }
-    if (step_ <= yield_limit) ++step_;
+    if (step_ <= yield_limit)
+      ++step_;
   }
   /// True once spinning and yielding are over: the caller should sleep.
   bool completed() const noexcept { return step_ > yield_limit; }
@@ -130,7 +134,8 @@ class WaitQueue {
   void notify() noexcept {
     seq_cst_fence();
     std::uint32_t w = word_.load(std::memory_order_relaxed);
-    if ((w & 1u) != 0) wake(w);
+    if ((w & 1u) != 0)
+      wake(w);
   }
 
  private:
