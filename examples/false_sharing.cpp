@@ -47,7 +47,7 @@ int main() {
   const double t_padded = hammer(*padded.counter1, *padded.counter2, n);
   std::printf("packed counters (one cache line): %.3f s\n", t_packed);
   std::printf("padded counters (CachePadded, %zu-byte lines): %.3f s (%.1fx faster)\n",
-              hypar::cache_line_size, t_padded, t_packed / t_padded);
+              hypar::false_sharing_distance, t_padded, t_packed / t_padded);
   const bool ok = packed.counter1 == n && packed.counter2 == n && padded.counter1->load() == n &&
                   padded.counter2->load() == n;
   if (!ok) {

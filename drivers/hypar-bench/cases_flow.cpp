@@ -7,7 +7,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <cstdint>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <hypar/flow.hpp>
 #include <memory>
 #include <string>

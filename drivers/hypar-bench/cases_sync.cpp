@@ -4,7 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <hypar/core/thread_scope.hpp>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <hypar/sync.hpp>
 #include <memory>
 #include <mutex>

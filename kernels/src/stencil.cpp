@@ -1,6 +1,6 @@
 // The five-point Jacobi sweep: one `omp simd` loop per row with a max-reduction for the residual.
 #include <cmath>
-#include <hypar/core/error.hpp>
+#include <hypar/kernels/error.hpp>
 #include <hypar/kernels/stencil.hpp>
 #include <string>
 

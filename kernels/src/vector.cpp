@@ -3,7 +3,7 @@
 // vectorisation report for each.
 #include <cmath>
 #include <cstddef>
-#include <hypar/core/error.hpp>
+#include <hypar/kernels/error.hpp>
 #include <hypar/kernels/vector.hpp>
 #include <string>
 

@@ -1,7 +1,7 @@
 // MPI start-up and shutdown, and the rank layout check.
 #include <cstdio>
 #include <cstdlib>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <hypar/dist/environment.hpp>
 #include <string>
 

@@ -83,10 +83,10 @@ TEST(Stencil, RowBandsEqualWholeStep) {
 
 TEST(Stencil, BadSizesThrow) {
   std::vector<double> in(10), out(10);
-  EXPECT_THROW(k::jacobi_step(in, out, 2, 2), hypar::Error);  // needs 16
+  EXPECT_THROW(k::jacobi_step(in, out, 2, 2), hypar::kernels::Error);  // needs 16
   std::vector<double> g(16), h(16);
-  EXPECT_THROW(k::jacobi_rows(g, h, 2, 2, 0, 2), hypar::Error);
-  EXPECT_THROW(k::jacobi_rows(g, h, 2, 2, 1, 4), hypar::Error);
+  EXPECT_THROW(k::jacobi_rows(g, h, 2, 2, 0, 2), hypar::kernels::Error);
+  EXPECT_THROW(k::jacobi_rows(g, h, 2, 2, 1, 4), hypar::kernels::Error);
 }
 
 }  // namespace

@@ -68,11 +68,11 @@ TEST(Vector, AddBitIdenticalAndInPlace) {
 
 TEST(Vector, SizeMismatchThrows) {
   std::vector<float> a(5), b(6), o(5);
-  EXPECT_THROW(k::add(a, b, o), hypar::Error);
-  EXPECT_THROW(k::add(a, a, b), hypar::Error);
+  EXPECT_THROW(k::add(a, b, o), hypar::kernels::Error);
+  EXPECT_THROW(k::add(a, a, b), hypar::kernels::Error);
   std::vector<double> x(3), y(4);
-  EXPECT_THROW(k::axpy(1.0, x, y), hypar::Error);
-  EXPECT_THROW((void)k::dot(x, y), hypar::Error);
+  EXPECT_THROW(k::axpy(1.0, x, y), hypar::kernels::Error);
+  EXPECT_THROW((void)k::dot(x, y), hypar::kernels::Error);
 }
 
 TEST(Vector, AxpyWithinOneRounding) {

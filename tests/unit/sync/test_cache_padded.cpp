@@ -11,18 +11,18 @@ namespace {
 
 template <class T>
 void expect_layout() {
-  EXPECT_EQ(alignof(hypar::CachePadded<T>) % hypar::cache_line_size, 0u);
-  EXPECT_EQ(sizeof(hypar::CachePadded<T>) % hypar::cache_line_size, 0u);
+  EXPECT_EQ(alignof(hypar::CachePadded<T>) % hypar::false_sharing_distance, 0u);
+  EXPECT_EQ(sizeof(hypar::CachePadded<T>) % hypar::false_sharing_distance, 0u);
   EXPECT_GE(sizeof(hypar::CachePadded<T>), sizeof(T));
   hypar::CachePadded<T> array[3];
   for (int i = 0; i < 3; ++i) {
     const auto address = reinterpret_cast<std::uintptr_t>(&array[i].value);
-    EXPECT_EQ(address % hypar::cache_line_size, 0u) << "element " << i << " starts mid-line";
+    EXPECT_EQ(address % hypar::false_sharing_distance, 0u) << "element " << i << " starts mid-line";
   }
   // Neighbours never share a line: the distance between their first bytes is whole lines.
   const auto a = reinterpret_cast<std::uintptr_t>(&array[0].value);
   const auto b = reinterpret_cast<std::uintptr_t>(&array[1].value);
-  EXPECT_GE(b - a, hypar::cache_line_size);
+  EXPECT_GE(b - a, hypar::false_sharing_distance);
 }
 
 TEST(CachePadded, LayoutIsWholeLines) {
@@ -33,14 +33,14 @@ TEST(CachePadded, LayoutIsWholeLines) {
     char bytes[300];
   };
   expect_layout<Big>();
-  EXPECT_EQ(sizeof(hypar::CachePadded<Big>), 3 * hypar::cache_line_size);
+  EXPECT_EQ(sizeof(hypar::CachePadded<Big>), 3 * hypar::false_sharing_distance);
 }
 
 TEST(CachePadded, HeapVectorsStayAligned) {
   // C++17 aligned new: a vector of over-aligned elements is aligned too.
   std::vector<hypar::CachePadded<std::atomic<int>>> counters(7);
   for (auto& c : counters) {
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&c) % hypar::cache_line_size, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&c) % hypar::false_sharing_distance, 0u);
     EXPECT_EQ(c->load(), 0);  // value-initialised
   }
 }

@@ -20,9 +20,9 @@
 #include <cstdint>
 #include <hypar/chan/detail/list.hpp>
 #include <hypar/chan/detail/ring.hpp>
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
+#include <hypar/core/interference.hpp>
+#include <hypar/core/wait.hpp>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -261,9 +261,9 @@ class Chan {
 
   // Each wait queue and the counters on their own cache lines: senders hit not_empty_ on every
   // send, receivers not_full_ on every receive; the counts change only with handles.
-  alignas(cache_line_size) WaitQueue not_empty_;  // receivers sleep here
-  alignas(cache_line_size) WaitQueue not_full_;   // senders sleep here (full, or rendezvous)
-  alignas(cache_line_size) std::atomic<std::size_t> senders_{1};
+  alignas(false_sharing_distance) WaitQueue not_empty_;  // receivers sleep here
+  alignas(false_sharing_distance) WaitQueue not_full_;   // senders sleep here (full, or rendezvous)
+  alignas(false_sharing_distance) std::atomic<std::size_t> senders_{1};
   std::atomic<std::size_t> receivers_{1};
   std::atomic<std::size_t> waiting_receivers_{0};
   std::atomic<bool> tx_gone_{false};

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <exception>
 #include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <memory>
 #include <optional>
 #include <type_traits>

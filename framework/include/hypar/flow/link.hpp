@@ -13,7 +13,7 @@
 //     which balances the load. When all its queues are full it waits (backpressure).
 //   - A consumer polls its U queues round robin, starting after the one it took from last.
 //   - Waiting: a short spin, some yields, then a futex sleep on a per-thread WaitQueue
-//     (chan/detail/wait.hpp), re-checking before sleeping and with a bounded sleep, so that a lost
+//     (core/wait.hpp), re-checking before sleeping and with a bounded sleep, so that a lost
 //     wake-up costs latency, never a hang. A producer wakes the consumer it pushed to; a consumer
 //     wakes the producer it popped from.
 //   - End of input: each producer closes its side; a consumer ends once every producer has closed
@@ -27,9 +27,9 @@
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstddef>
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
 #include <hypar/core/error.hpp>
+#include <hypar/core/interference.hpp>
+#include <hypar/core/wait.hpp>
 #include <hypar/sync/cache_padded.hpp>
 #include <memory>
 #include <vector>
@@ -186,7 +186,7 @@ class Link {
   std::vector<std::unique_ptr<Queue>> queues_;
   std::vector<CachePadded<ProducerState>> producer_;
   std::vector<CachePadded<ConsumerState>> consumer_;
-  alignas(cache_line_size) std::atomic<std::size_t> closed_count_{0};
+  alignas(false_sharing_distance) std::atomic<std::size_t> closed_count_{0};
   std::atomic<bool> cancelled_{false};
 };
 

@@ -35,7 +35,7 @@
 #include <functional>
 #include <hypar/chan/channel.hpp>
 #include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <hypar/flow/link.hpp>
 #include <map>
 #include <memory>

@@ -320,9 +320,10 @@ enum class Presorted { kNo, kAscending, kDescending };
 /// Checks in parallel stripes whether a[0, n) is already non-decreasing, or else non-increasing.
 /// Pairs are compared in blocks of 256 without a branch per pair (about 1 ns per element), and a
 /// stripe stops at the first block with a descent (resp. ascent), so on unsorted input it costs a
-/// few hundred comparisons per stripe. An exception from `less` is recorded in `box`.
+/// few hundred comparisons per stripe. An exception from `less` is recorded in `cancel`.
 template <class T, class Less>
-Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads, Cancellation& box) {
+Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads,
+                    Cancellation& cancel) {
   if (n < 2)
     return Presorted::kAscending;
   const std::size_t s = threads > 1 && n >= kParallelMin ? stripe_count(n, threads) : 1;
@@ -355,7 +356,7 @@ Presorted presorted(const T* a, std::size_t n, Less& less, std::size_t threads, 
         }
       }
     } catch (...) {
-      box.capture();
+      cancel.capture();
       not_asc.store(true, std::memory_order_relaxed);
       not_desc.store(true, std::memory_order_relaxed);
     }
@@ -383,7 +384,7 @@ void par_reverse(T* a, std::size_t n, std::size_t threads) {
 /// elements back, which restores their input order. Runs belong to the stripe they start in.
 template <class T, class Less>
 void reverse_descending(T* a, std::size_t n, Less& less, bool stable, std::size_t threads,
-                        Cancellation& box) {
+                        Cancellation& cancel) {
   par_reverse(a, n, threads);
   if (!stable)
     return;
@@ -405,7 +406,7 @@ void reverse_descending(T* a, std::size_t n, Less& less, bool stable, std::size_
         i = j;
       }
     } catch (...) {
-      box.capture();
+      cancel.capture();
     }
   });
 }

@@ -84,7 +84,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
     return;
   }
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
-  Cancellation box;
+  Cancellation cancel;
   run_in_team(threads, [&] {
     ScratchArray<Entry> entries(n);
     Entry* e = entries.get();
@@ -94,7 +94,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
       const auto [lo, hi] = stripe_bounds(0, n, k, s);
       try {
         for (std::size_t i = lo; i < hi; ++i) {
-          if (box.stopped())
+          if (cancel.stopped())
             break;
           if constexpr (kRadix) {
             std::construct_at(
@@ -107,7 +107,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
           ++built[k];
         }
       } catch (...) {
-        box.capture();
+        cancel.capture();
       }
     });
     auto destroy_entries = [&] {
@@ -118,7 +118,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
         });
       }
     };
-    if (box.stopped()) {
+    if (cancel.stopped()) {
       destroy_entries();
       return;
     }
@@ -131,7 +131,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
             e, n, [](const Entry& x, const Entry& y) { return x.key < y.key; }, true);
       }
     } catch (...) {
-      box.capture();
+      cancel.capture();
       destroy_entries();
       return;
     }
@@ -152,7 +152,7 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
     });
     destroy_entries();
   });
-  box.rethrow_if_failed();
+  cancel.rethrow_if_failed();
 }
 
 }  // namespace detail::sorting

@@ -41,8 +41,8 @@ class RadixSorter {
   static constexpr int kMaxMsdBits = 12;
   static constexpr int kMaxLsdPasses = 3;
 
-  RadixSorter(T* orig, T* tmp, Key& key, Cancellation& box, std::size_t threads)
-      : orig_(orig), tmp_(tmp), key_(key), box_(box), threads_(threads) {}
+  RadixSorter(T* orig, T* tmp, Key& key, Cancellation& cancel, std::size_t threads)
+      : orig_(orig), tmp_(tmp), key_(key), cancel_(cancel), threads_(threads) {}
 
   /// Sorts cur[lo, hi), whose keys agree on all bits at and above `hi_bit`, into orig[lo, hi) on
   /// this thread. On an exception the range is restored into orig and the exception propagates.
@@ -130,7 +130,7 @@ class RadixSorter {
   /// Cancellation and the range always ends in orig.
   void sort_par(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
     const std::size_t n = hi - lo;
-    if (threads_ <= 1 || n < kParallelMin || box_.stopped()) {
+    if (threads_ <= 1 || n < kParallelMin || cancel_.stopped()) {
       seq_task(cur, lo, hi, hi_bit);
       return;
     }
@@ -146,10 +146,10 @@ class RadixSorter {
     try {
       k0 = key_(cur[lo]);
     } catch (...) {
-      box_.capture();
+      cancel_.capture();
     }
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped())
+      if (cancel_.stopped())
         return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       std::size_t* c = counts.data() + k * nb;
@@ -161,7 +161,7 @@ class RadixSorter {
           ++c[digit(key, shift, nb)];
         }
       } catch (...) {
-        box_.capture();
+        cancel_.capture();
       }
       masks[k] = m;
     });
@@ -169,7 +169,7 @@ class RadixSorter {
     for (U m : masks)
       mask |= m;
     mask &= low_bits(hi_bit);
-    if (box_.stopped() || mask == 0) {
+    if (cancel_.stopped() || mask == 0) {
       par_move_range(cur, orig_, lo, hi, threads_);
       return;
     }
@@ -181,7 +181,7 @@ class RadixSorter {
       nb = std::size_t{1} << digit_bits;
       counts.assign(s * nb, 0);
       for_stripes(s, [&](std::size_t k) {
-        if (box_.stopped())
+        if (cancel_.stopped())
           return;
         const auto [a, b] = stripe_bounds(lo, hi, k, s);
         std::size_t* c = counts.data() + k * nb;
@@ -189,10 +189,10 @@ class RadixSorter {
           for (std::size_t i = a; i < b; ++i)
             ++c[digit(key_(cur[i]), shift, nb)];
         } catch (...) {
-          box_.capture();
+          cancel_.capture();
         }
       });
-      if (box_.stopped()) {
+      if (cancel_.stopped()) {
         par_move_range(cur, orig_, lo, hi, threads_);
         return;
       }
@@ -212,17 +212,17 @@ class RadixSorter {
     // Pass 3: scatter into the other array.
     T* out = other(cur);
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped())
+      if (cancel_.stopped())
         return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       std::size_t* pos = counts.data() + k * nb;
       try {
         scatter(cur, a, b, out + lo, pos, shift, nb, true);
       } catch (...) {
-        box_.capture();
+        cancel_.capture();
       }
     });
-    if (box_.stopped()) {  // cur is intact: the scatter only read it
+    if (cancel_.stopped()) {  // cur is intact: the scatter only read it
       par_move_range(cur, orig_, lo, hi, threads_);
       return;
     }
@@ -412,14 +412,14 @@ class RadixSorter {
   }
 
   void seq_task(T* cur, std::size_t lo, std::size_t hi, int hi_bit) noexcept {
-    if (box_.stopped()) {
+    if (cancel_.stopped()) {
       move_range(cur, orig_, lo, hi);
       return;
     }
     try {
       sort_seq(cur, lo, hi, hi_bit);
     } catch (...) {
-      box_.capture();
+      cancel_.capture();
     }
   }
 
@@ -433,7 +433,7 @@ class RadixSorter {
   T* tmp_;
   Key& key_;
   KeyLess key_less_{&key_};
-  Cancellation& box_;
+  Cancellation& cancel_;
   std::size_t threads_;
 };
 
@@ -452,27 +452,27 @@ void radix_sort(T* a, std::size_t n, Key key, bool stable) {
     return;
   }
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
-  Cancellation box;
+  Cancellation cancel;
   run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, threads, box);
-    if (box.stopped() || pre == Presorted::kAscending)
+    const Presorted pre = presorted(a, n, less, threads, cancel);
+    if (cancel.stopped() || pre == Presorted::kAscending)
       return;
     if (pre == Presorted::kDescending) {
-      reverse_descending(a, n, less, stable, threads, box);
+      reverse_descending(a, n, less, stable, threads, cancel);
       return;
     }
     try {
       if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
         return;
     } catch (...) {
-      box.capture();
+      cancel.capture();
       return;
     }
     ScratchArray<T> tmp(n);
-    Sorter sorter(a, tmp.get(), key, box, threads);
+    Sorter sorter(a, tmp.get(), key, cancel, threads);
     sorter.sort_par(a, 0, n, Sorter::kBits);
   });
-  box.rethrow_if_failed();
+  cancel.rethrow_if_failed();
 }
 
 }  // namespace hypar::detail::sorting

@@ -32,9 +32,15 @@ class SampleSorter {
   static constexpr int kMaxLogBuckets = 8;  ///< at most 256 buckets (128 with equality buckets)
   static constexpr int kMaxDepth = 48;      ///< deeper buckets fall back to std::stable_sort
 
-  SampleSorter(T* orig, T* tmp, std::uint8_t* oracle, std::size_t n, Less& less, Cancellation& box,
-               std::size_t threads)
-      : orig_(orig), tmp_(tmp), oracle_(oracle), n_(n), less_(less), box_(box), threads_(threads) {}
+  SampleSorter(T* orig, T* tmp, std::uint8_t* oracle, std::size_t n, Less& less,
+               Cancellation& cancel, std::size_t threads)
+      : orig_(orig),
+        tmp_(tmp),
+        oracle_(oracle),
+        n_(n),
+        less_(less),
+        cancel_(cancel),
+        threads_(threads) {}
 
   /// Sorts cur[lo, hi) into orig[lo, hi) on this thread. On an exception the range is restored
   /// into orig (in some order) and the exception propagates.
@@ -83,7 +89,7 @@ class SampleSorter {
   /// and the range always ends in orig.
   void sort_par(T* cur, std::size_t lo, std::size_t hi, int depth) {
     const std::size_t n = hi - lo;
-    if (threads_ <= 1 || n < kParallelMin || box_.stopped()) {
+    if (threads_ <= 1 || n < kParallelMin || cancel_.stopped()) {
       seq_task(cur, lo, hi, false, depth);
       return;
     }
@@ -91,7 +97,7 @@ class SampleSorter {
     try {
       cls.build(cur, lo, hi, less_);
     } catch (...) {
-      box_.capture();
+      cancel_.capture();
       par_move_range(cur, orig_, lo, hi, threads_);
       return;
     }
@@ -99,16 +105,16 @@ class SampleSorter {
     const std::size_t nb = cls.buckets;
     std::vector<std::size_t> counts(s * nb, 0);
     for_stripes(s, [&](std::size_t k) {
-      if (box_.stopped())
+      if (cancel_.stopped())
         return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
       try {
         cls.classify(cur + a, b - a, oracle_ + a, counts.data() + k * nb, less_);
       } catch (...) {
-        box_.capture();
+        cancel_.capture();
       }
     });
-    if (box_.stopped()) {
+    if (cancel_.stopped()) {
       par_move_range(cur, orig_, lo, hi, threads_);
       return;
     }
@@ -360,7 +366,7 @@ class SampleSorter {
   /// A sequential piece run as a task: records its exception instead of throwing; when the sort
   /// has been cancelled it only restores its range.
   void seq_task(T* cur, std::size_t lo, std::size_t hi, bool equal_keys, int depth) noexcept {
-    if (box_.stopped()) {
+    if (cancel_.stopped()) {
       move_range(cur, orig_, lo, hi);
       return;
     }
@@ -371,7 +377,7 @@ class SampleSorter {
         sort_seq(cur, lo, hi, depth);
       }
     } catch (...) {
-      box_.capture();
+      cancel_.capture();
     }
   }
 
@@ -380,7 +386,7 @@ class SampleSorter {
   std::uint8_t* oracle_;
   std::size_t n_;
   Less& less_;
-  Cancellation& box_;
+  Cancellation& cancel_;
   std::size_t threads_;
 };
 
@@ -396,13 +402,13 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
     return;
   }
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
-  Cancellation box;
+  Cancellation cancel;
   run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, threads, box);
-    if (box.stopped() || pre == Presorted::kAscending)
+    const Presorted pre = presorted(a, n, less, threads, cancel);
+    if (cancel.stopped() || pre == Presorted::kAscending)
       return;
     if (pre == Presorted::kDescending) {
-      reverse_descending(a, n, less, stable, threads, box);
+      reverse_descending(a, n, less, stable, threads, cancel);
       return;
     }
     if constexpr (std::is_trivially_copyable_v<T>) {
@@ -410,13 +416,13 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
         if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
           return;
       } catch (...) {
-        box.capture();
+        cancel.capture();
         return;
       }
     }
     ScratchArray<T> tmp(n);
     ScratchArray<std::uint8_t> oracle(n);
-    SampleSorter<T, Less> sorter(a, tmp.get(), oracle.get(), n, less, box, threads);
+    SampleSorter<T, Less> sorter(a, tmp.get(), oracle.get(), n, less, cancel, threads);
     if constexpr (std::is_trivially_copyable_v<T>) {
       sorter.sort_par(a, 0, n, 0);
     } else {
@@ -435,7 +441,7 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
       });
     }
   });
-  box.rethrow_if_failed();
+  cancel.rethrow_if_failed();
 }
 
 }  // namespace hypar::detail::sorting

@@ -3,17 +3,17 @@
 // different threads never share a line (false sharing). The seed's `_pad: [u8; 56]`, done by the
 // type system instead of by hand.
 
-#include <hypar/core/config.hpp>
+#include <hypar/core/interference.hpp>
 #include <type_traits>
 #include <utility>
 
 namespace hypar {
 
-/// `T` aligned to, and padded up to, a multiple of `hypar::cache_line_size`. An array of
+/// `T` aligned to, and padded up to, a multiple of `hypar::false_sharing_distance`. An array of
 /// `CachePadded<std::atomic<long>>` puts each counter on lines of its own. Costs the padding in
 /// memory (128 bytes per element on x86-64), nothing in time.
 template <class T>
-struct alignas(cache_line_size) CachePadded {
+struct alignas(false_sharing_distance) CachePadded {
   /// The value itself; `get()`, `*` and `->` reach it too.
   T value;
 
@@ -35,11 +35,11 @@ struct alignas(cache_line_size) CachePadded {
 
 // The layout promises, checked for a small and a large payload: alignment and size are whole
 // cache lines, so neighbours in an array never share one.
-static_assert(alignof(CachePadded<char>) == cache_line_size,
+static_assert(alignof(CachePadded<char>) == false_sharing_distance,
               "CachePadded must be aligned to a cache line so no neighbour starts on its line");
-static_assert(sizeof(CachePadded<char>) % cache_line_size == 0,
+static_assert(sizeof(CachePadded<char>) % false_sharing_distance == 0,
               "CachePadded must fill whole cache lines so the next object starts on a fresh one");
-static_assert(sizeof(CachePadded<char[cache_line_size + 1]>) == 2 * cache_line_size,
+static_assert(sizeof(CachePadded<char[false_sharing_distance + 1]>) == 2 * false_sharing_distance,
               "a payload larger than a line rounds up to whole lines");
 
 }  // namespace hypar

@@ -18,7 +18,7 @@
 #include <bit>
 #include <cstddef>
 #include <functional>
-#include <hypar/core/config.hpp>
+#include <hypar/core/interference.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -121,7 +121,7 @@ class ThreadLocal {
 
  private:
   /// One value on cache lines of its own, constructed in place when first used.
-  struct alignas(cache_line_size) Entry {
+  struct alignas(false_sharing_distance) Entry {
     std::atomic<bool> present{false};
     alignas(T) unsigned char storage[sizeof(T)];
     T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }

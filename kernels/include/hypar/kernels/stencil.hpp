@@ -2,6 +2,7 @@
 // The five-point Jacobi step of the 2D heat / Laplace solvers, on a row-major grid with halos.
 
 #include <cstddef>
+#include <hypar/kernels/error.hpp>
 #include <span>
 
 namespace hypar::kernels {
@@ -25,8 +26,8 @@ struct StencilWeights {
 /// and leaves the halo of `out` alone (the caller sets boundary values or exchanges halos).
 /// Returns max |out[y][x] - in[y][x]| over the cells written (the convergence residual).
 /// Vectorised along x (`omp simd`, AVX-512); memory bound: about 16 bytes of traffic per cell
-/// when three rows fit in cache. `in` and `out` must not overlap. Throws hypar::Error when a
-/// span is shorter than (nx + 2) * (ny + 2).
+/// when three rows fit in cache. `in` and `out` must not overlap. Throws hypar::kernels::Error when
+/// a span is shorter than (nx + 2) * (ny + 2).
 double jacobi_step(std::span<const double> in, std::span<double> out, std::size_t nx,
                    std::size_t ny, StencilWeights w = {});
 

@@ -2,6 +2,7 @@
 // Element-wise maps and reductions over spans of float/double, vectorised with `#pragma omp simd`
 // (and glibc's libmvec for sin). Single-threaded: callers parallelise over chunks.
 
+#include <hypar/kernels/error.hpp>
 #include <span>
 
 namespace hypar::kernels {
@@ -12,11 +13,11 @@ namespace hypar::kernels {
 void sqrt_inplace(std::span<float> x) noexcept;
 
 /// out[i] = a[i] + b[i]. `out` may be `a` or `b` itself, but must not partially overlap them.
-/// Throws hypar::Error when the three sizes differ. Bit-identical to the scalar loop.
+/// Throws hypar::kernels::Error when the three sizes differ. Bit-identical to the scalar loop.
 void add(std::span<const float> a, std::span<const float> b, std::span<float> out);
 
-/// y[i] += alpha * x[i] (BLAS daxpy). Throws hypar::Error when the sizes differ. Compiled with
-/// FMA where the CPU has it, so each result is the scalar loop's up to one rounding (one fused
+/// y[i] += alpha * x[i] (BLAS daxpy). Throws hypar::kernels::Error when the sizes differ. Compiled
+/// with FMA where the CPU has it, so each result is the scalar loop's up to one rounding (one fused
 /// multiply-add instead of a multiply and an add).
 void axpy(double alpha, std::span<const double> x, std::span<double> y);
 
@@ -26,8 +27,8 @@ void axpy(double alpha, std::span<const double> x, std::span<double> y);
 /// usually far smaller).
 double sum(std::span<const double> x) noexcept;
 
-/// Dot product sum x[i] * y[i], with the same accumulator layout as sum. Throws hypar::Error
-/// when the sizes differ.
+/// Dot product sum x[i] * y[i], with the same accumulator layout as sum. Throws
+/// hypar::kernels::Error when the sizes differ.
 double dot(std::span<const double> x, std::span<const double> y);
 
 /// Sum of std::sin(x[i]). The sines come from glibc's vector math library (libmvec, 8 at a time

@@ -33,8 +33,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
+#include <hypar/core/interference.hpp>
+#include <hypar/core/wait.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -75,7 +75,7 @@ class ListQueue {
       }
     }
   };
-  struct alignas(cache_line_size) End {
+  struct alignas(false_sharing_distance) End {
     std::atomic<std::uint64_t> index{0};
     std::atomic<Block*> block{nullptr};
   };
@@ -229,7 +229,7 @@ class ListQueue {
 
   End head_;
   End tail_;
-  alignas(cache_line_size) std::atomic<Block*> spare_{nullptr};
+  alignas(false_sharing_distance) std::atomic<Block*> spare_{nullptr};
 };
 
 }  // namespace hypar::detail

@@ -28,8 +28,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <hypar/chan/detail/wait.hpp>
-#include <hypar/core/config.hpp>
+#include <hypar/core/interference.hpp>
+#include <hypar/core/wait.hpp>
 #include <memory>
 #include <new>
 #include <optional>
@@ -204,9 +204,9 @@ class Ring {
   }
   static T* value(Slot& s) noexcept { return std::launder(reinterpret_cast<T*>(s.storage)); }
 
-  alignas(cache_line_size) std::atomic<std::uint64_t> head_{0};
-  alignas(cache_line_size) std::atomic<std::uint64_t> tail_{0};
-  alignas(cache_line_size) const std::size_t cap_;
+  alignas(false_sharing_distance) std::atomic<std::uint64_t> head_{0};
+  alignas(false_sharing_distance) std::atomic<std::uint64_t> tail_{0};
+  alignas(false_sharing_distance) const std::size_t cap_;
   const std::uint64_t one_lap_;
   std::unique_ptr<Slot[]> slots_;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// Waiting for a channel or queue: spin briefly, then sleep on a futex word that can never miss a
-// wake-up for long. Internal to hypar; the channels use it, and so may other hypar parts.
+// Waiting, the infrastructure shared by the channels, queues and pipelines (every layer from the
+// core up may include it): spin briefly, then sleep on a futex word that can never miss a wake-up
+// for long. Internal to hypar (namespace hypar::detail).
 //
 // Design note (docs/channels.md has the long version)
 // ----------------------------------------------------

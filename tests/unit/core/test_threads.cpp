@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <optional>
 #include <string>
 

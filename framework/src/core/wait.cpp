@@ -1,5 +1,5 @@
-// The futex calls behind hypar::detail::WaitQueue (see hypar/chan/detail/wait.hpp).
-#include <hypar/chan/detail/wait.hpp>
+// The futex calls behind hypar::detail::WaitQueue (see hypar/core/wait.hpp).
+#include <hypar/core/wait.hpp>
 
 #if defined(__linux__)
 #include <linux/futex.h>

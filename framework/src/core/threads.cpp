@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <hypar/core/error.hpp>
-#include <hypar/core/topology.hpp>
+#include <hypar/core/threads.hpp>
 #include <string>
 
 namespace hypar {
