@@ -4,6 +4,7 @@
 
 #include <hypar/core/error.hpp>
 #include <hypar/core/interference.hpp>
+#include <hypar/core/join.hpp>
 #include <hypar/core/pool.hpp>
 #include <hypar/core/scope.hpp>
 #include <hypar/core/thread_scope.hpp>

@@ -5,5 +5,5 @@
 
 #include <hypar/core.hpp>
 #include <hypar/par/iter.hpp>
-#include <hypar/par/plumbing.hpp>
+#include <hypar/par/bridge.hpp>
 #include <hypar/par/sources.hpp>

@@ -4,7 +4,6 @@
 // the runtime of <hypar/core.hpp>. Design and measurements: docs/sorting.md.
 
 #include <hypar/core.hpp>
-#include <hypar/sort/common.hpp>
 #include <hypar/sort/par_sort.hpp>
 #include <hypar/sort/radix_sort.hpp>
 #include <hypar/sort/sample_sort.hpp>

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 
 #include <cstddef>
-#include <hypar/sort/common.hpp>
+#include <hypar/sort/detail/scratch.hpp>
 #include <mutex>
 #include <new>
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <hypar/core/join.hpp>
 #include <hypar/core/pool.hpp>
 #include <mutex>
 #include <numeric>

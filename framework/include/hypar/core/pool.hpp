@@ -1,5 +1,7 @@
 #pragma once
-// Thread pools, the thread count of the current context, and fork-join (`join`).
+// Thread pools, the thread count of the current context, and the runtime state every parallel
+// operation shares (cancellation, result slots, opening the root region). Fork-join is
+// core/join.hpp.
 //
 // Everything parallel in hypar runs on OpenMP tasks of one team (libgomp): idle team threads take
 // (steal) queued tasks. A parallel call made outside any parallel region opens a region of
@@ -54,6 +56,8 @@ class Cancellation {
   /// Stops the remaining work without an error (short-circuiting terminals).
   void stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
   bool stopped() const noexcept { return stop_.load(std::memory_order_relaxed); }
+  /// True once an exception was captured (a plain stop() leaves it false).
+  bool failed() const noexcept { return has_error_.load(std::memory_order_relaxed); }
   /// Rethrows the first captured exception with its original type; call after all work ended.
   void rethrow_if_failed() const {
     if (error_)
@@ -87,7 +91,8 @@ void run_root(F& f) noexcept {
   }
 }
 
-/// Holds the result of a callable: a value, a reference, or `Unit` for `void`.
+/// Holds the result of a callable: a value, a reference, or `Unit` for `void`. `filled()` says
+/// whether `set` has run to its end (it stays false when the callable threw or never ran).
 template <class R>
 struct ResultSlot {
   std::optional<R> value;
@@ -95,6 +100,7 @@ struct ResultSlot {
   void set(F& f) {
     value.emplace(f());
   }
+  bool filled() const noexcept { return value.has_value(); }
   R take() { return std::move(*value); }
 };
 template <class R>
@@ -104,20 +110,20 @@ struct ResultSlot<R&> {
   void set(F& f) {
     pointer = &f();
   }
+  bool filled() const noexcept { return pointer != nullptr; }
   R& take() { return *pointer; }
 };
 template <>
 struct ResultSlot<void> {
+  bool done = false;
   template <class F>
   void set(F& f) {
     f();
+    done = true;
   }
+  bool filled() const noexcept { return done; }
   Unit take() { return {}; }
 };
-
-template <class F>
-using join_result_t =
-    std::conditional_t<std::is_void_v<std::invoke_result_t<F&>>, Unit, std::invoke_result_t<F&>>;
 
 }  // namespace detail
 
@@ -195,61 +201,5 @@ class ThreadPoolBuilder {
   std::size_t num_threads_ = 0;
   std::optional<std::size_t> stack_size_;
 };
-
-/// Runs `a()` and `b()` potentially in parallel and returns both results as a `std::pair`
-/// (`Unit` stands for a `void` result). Sequential equivalent: `std::pair{a(), b()}`.
-/// If either throws, the other is skipped if it has not started, and the first exception is
-/// rethrown with its original type after both have ended. Cost: inside a parallel region one
-/// OpenMP task; outside, one parallel region (thread 0 runs `a`, thread 1 runs `b`).
-template <class A, class B>
-std::pair<detail::join_result_t<A>, detail::join_result_t<B>> join(A&& a, B&& b) {
-  detail::ResultSlot<std::invoke_result_t<A&>> ra;
-  detail::ResultSlot<std::invoke_result_t<B&>> rb;
-  detail::Cancellation cancel;
-  auto run_a = [&]() noexcept {
-    if (cancel.stopped())
-      return;
-    try {
-      ra.set(a);
-    } catch (...) {
-      cancel.capture();
-    }
-  };
-  auto run_b = [&]() noexcept {
-    if (cancel.stopped())
-      return;
-    try {
-      rb.set(b);
-    } catch (...) {
-      cancel.capture();
-    }
-  };
-  if (omp_in_parallel()) {
-#pragma omp task default(shared)
-    run_b();
-    run_a();
-#pragma omp taskwait
-  } else {
-    const std::size_t n = current_num_threads();
-    if (n <= 1) {
-      run_a();
-      run_b();
-    } else {
-#pragma omp parallel num_threads(static_cast <int>(n))
-      {
-        const int tid = omp_get_thread_num();
-        if (tid == 0) {
-          run_a();
-          if (omp_get_num_threads() == 1)
-            run_b();
-        } else if (tid == 1) {
-          run_b();
-        }
-      }
-    }
-  }
-  cancel.rethrow_if_failed();
-  return {ra.take(), rb.take()};
-}
 
 }  // namespace hypar

@@ -29,10 +29,11 @@
 #include <exception>
 #include <functional>
 #include <hypar/core/error.hpp>
-#include <hypar/core/scope.hpp>
 #include <hypar/dist/communicator.hpp>
 #include <hypar/dist/iter.hpp>
 #include <hypar/sort.hpp>
+#include <hypar/sort/detail/compare.hpp>
+#include <hypar/sort/detail/sampling.hpp>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -41,22 +42,6 @@
 namespace hypar::dist {
 
 namespace detail {
-
-/// A comparator as a strict-weak-order "less": bool predicates as they are, three-way
-/// comparators (returning a std::*_ordering) as `cmp(a, b) < 0`.
-template <class Cmp>
-struct AsLess {
-  Cmp cmp;
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    using R = std::invoke_result_t<const Cmp&, const A&, const B&>;
-    if constexpr (std::is_convertible_v<R, bool>) {
-      return static_cast<bool>(cmp(a, b));
-    } else {
-      return cmp(a, b) < 0;
-    }
-  }
-};
 
 /// A sample: an item with its origin, so that every item is distinct in (value, rank, index).
 template <class T>
@@ -78,68 +63,46 @@ bool before(const Less& less, const T& v, int rank, std::uint64_t index, const S
   return below | (!above & tie_before);
 }
 
-/// A pseudo-random number from a position (splitmix64), the same on every run.
-inline std::uint64_t mix(std::uint64_t z) {
-  z = (z + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+/// Runs `step()` and makes every rank learn whether it threw on any rank before the next
+/// collective (agree_on_failure): user code (comparators, key functions) may throw in any phase,
+/// and no rank may be left waiting in a collective.
+template <class Step>
+void run_agreed(const Communicator& comm, Step&& step) {
+  std::exception_ptr failure;
+  try {
+    step();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  agree_on_failure(comm, failure);
 }
 
-/// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
-/// `sort_locally(vector&)` sorts one rank's items in that order (in parallel).
-template <class T, class Less, class LocalSort>
-void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less,
-                 LocalSort sort_locally) {
-  static_assert(std::is_trivially_copyable_v<T>,
-                "hypar::dist::par_sort: T must be trivially copyable");
-  const int p = comm.size();
+/// Step 1: the p - 1 splitters. Stratified random samples, as many per rank as its share of the
+/// n items: 1024 per output slice (fewer on thousands of ranks, so that all samples stay within
+/// about 2^20), which leaves slices within a few percent of n/p. All-gathered and sorted in
+/// (value, rank, index) order; every per-slice-th sample is a splitter. Collective.
+template <class T, class Less>
+std::vector<Sample<T>> choose_splitters(const Communicator& comm, const std::vector<T>& local,
+                                        const Less& less, std::uint64_t n) {
+  const auto P = static_cast<std::size_t>(comm.size());
   const int me = comm.rank();
-  const auto P = static_cast<std::size_t>(p);
-  // User code (comparators, key functions) may throw in any phase; every rank learns of it
-  // before the next collective (agree_on_failure), so no rank waits forever.
-  auto guarded = [&comm](auto&& step) {
-    std::exception_ptr failure;
-    try {
-      step();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    agree_on_failure(comm, failure);
-  };
-  if (p == 1) {
-    guarded([&] { sort_locally(local); });
-    return;
-  }
-  const std::vector<std::uint64_t> sizes =
-      comm.all_gather(static_cast<std::uint64_t>(local.size()));
-  std::uint64_t n = 0;
-  for (auto size : sizes)
-    n += size;
-  if (n == 0)
-    return;
-
-  // 1. Stratified random samples, as many per rank as its share of the items: 1024 per output
-  //    slice (fewer on thousands of ranks, so that all samples stay within about 2^20), which
-  //    leaves slices within a few percent of n/p. Sorted in (value, rank, index) order, every
-  //    per-slice-th sample is a splitter.
   const std::uint64_t per_slice =
-      std::clamp<std::uint64_t>((std::uint64_t{1} << 20) / static_cast<std::uint64_t>(p), 64, 1024);
-  const std::uint64_t wanted =
-      std::min<std::uint64_t>(n, per_slice * static_cast<std::uint64_t>(p));
+      std::clamp<std::uint64_t>((std::uint64_t{1} << 20) / std::uint64_t{P}, 64, 1024);
+  const std::uint64_t wanted = std::min<std::uint64_t>(n, per_slice * std::uint64_t{P});
   const std::uint64_t mine = (wanted * local.size() + n - 1) / n;
   std::vector<Sample<T>> samples;
   samples.reserve(static_cast<std::size_t>(mine));
   for (std::uint64_t k = 0; k < mine; ++k) {
-    const std::uint64_t stratum_lo = k * local.size() / mine,
-                        stratum_hi = (k + 1) * local.size() / mine;
+    const std::uint64_t stratum_lo = k * local.size() / mine;
+    const std::uint64_t stratum_hi = (k + 1) * local.size() / mine;
     if (stratum_hi == stratum_lo)
       continue;
-    const std::uint64_t i = stratum_lo + mix(k * 1315423911ull + static_cast<std::uint64_t>(me)) %
-                                             (stratum_hi - stratum_lo);
+    hypar::detail::sorting::SplitMix rng{k * 1315423911ull + static_cast<std::uint64_t>(me)};
+    const std::uint64_t i = stratum_lo + rng.next() % (stratum_hi - stratum_lo);
     samples.push_back({local[static_cast<std::size_t>(i)], me, i});
   }
   std::vector<Sample<T>> splitters;
-  guarded([&] {
+  run_agreed(comm, [&] {
     auto all = all_gather_values(comm, samples);
     std::sort(all.begin(), all.end(), [&less](const Sample<T>& a, const Sample<T>& b) {
       return before(less, a.value, a.rank, a.index, b);
@@ -147,88 +110,129 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
     for (std::size_t j = 1; j < P; ++j)
       splitters.push_back(all[all.size() * j / P]);
   });
+  return splitters;
+}
 
-  // 2. Classify every item into its destination rank and pack the send buffer, in parallel over
-  //    blocks: counts per block and rank, then each block scatters to its own offsets.
+/// The items of one rank packed by destination rank: send[] holds those for rank 0, then those
+/// for rank 1, ...; counts[r] of them for rank r.
+template <class T>
+struct Packed {
+  std::vector<T> send;
+  std::vector<std::size_t> counts;
+};
+
+/// Step 2: classifies every item of `local` (on rank `me`) into its destination rank against the
+/// splitters and packs the send buffer, in parallel over blocks: counts per block and rank, then
+/// each block scatters to its own offsets (so items keep their order per destination).
+template <class T, class Less>
+Packed<T> classify_and_pack(const std::vector<T>& local, const std::vector<Sample<T>>& splitters,
+                            const Less& less, int me, std::size_t P) {
   const std::size_t m = local.size();
   const std::size_t blocks =
       std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
   auto dest = std::make_unique_for_overwrite<std::uint32_t[]>(m);  // written before read: no memset
   std::vector<std::size_t> counts(blocks * P, 0);
-  std::vector<T> send(m);
-  std::vector<std::size_t> send_counts(P, 0);
-  guarded([&] {
-    hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
-      // Plain pointers and locals: the loop's stores then cannot alias what it reads.
-      const T* items = local.data();
-      std::uint32_t* to = dest.get();
-      const Sample<T>* split = splitters.data();
-      const std::size_t splits = splitters.size();
-      const std::size_t top = std::bit_floor(splits);
-      const int rank = me;
-      std::vector<std::size_t> count(P, 0);
-      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) {
-        // Branch-free binary search for the number of splitters the item does not come before
-        // (its destination): the step sizes are fixed by the splitter count alone.
-        std::size_t lo = 0;
-        for (std::size_t step = top; step > 0; step /= 2) {
-          const std::size_t probe = lo + step - 1;
-          const bool after = probe < splits && !before(less, items[i], rank, i, split[probe]);
-          lo += after ? step : 0;
-        }
-        to[i] = static_cast<std::uint32_t>(lo);
-        ++count[lo];
+  hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
+    // Plain pointers and locals: the loop's stores then cannot alias what it reads.
+    const T* items = local.data();
+    std::uint32_t* to = dest.get();
+    const Sample<T>* split = splitters.data();
+    const std::size_t splits = splitters.size();
+    const std::size_t top = std::bit_floor(splits);
+    const int rank = me;
+    std::vector<std::size_t> count(P, 0);
+    for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i) {
+      // Branch-free binary search for the number of splitters the item does not come before
+      // (its destination): the step sizes are fixed by the splitter count alone.
+      std::size_t lo = 0;
+      for (std::size_t step = top; step > 0; step /= 2) {
+        const std::size_t probe = lo + step - 1;
+        const bool after = probe < splits && !before(less, items[i], rank, i, split[probe]);
+        lo += after ? step : 0;
       }
-      std::copy(count.begin(), count.end(), counts.begin() + static_cast<std::ptrdiff_t>(b * P));
-    });
-    std::vector<std::size_t> offset(blocks * P);
-    std::size_t running = 0;
-    for (std::size_t r = 0; r < P; ++r) {
-      for (std::size_t b = 0; b < blocks; ++b) {
-        offset[b * P + r] = running;
-        running += counts[b * P + r];
-        send_counts[r] += counts[b * P + r];
-      }
+      to[i] = static_cast<std::uint32_t>(lo);
+      ++count[lo];
     }
-    hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
-      std::vector<std::size_t> next(offset.begin() + static_cast<std::ptrdiff_t>(b * P),
-                                    offset.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
-      const T* items = local.data();
-      const std::uint32_t* from = dest.get();
-      T* out = send.data();
-      for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i)
-        out[next[from[i]]++] = items[i];
-    });
+    std::copy(count.begin(), count.end(), counts.begin() + static_cast<std::ptrdiff_t>(b * P));
   });
-  dest.reset();
-  std::vector<T>().swap(local);
-
-  // 3. One exchange, then sort what arrived: rank r now holds the items between splitters r-1
-  //    and r, so the sorted slices are in rank order.
-  std::vector<T> received = comm.all_to_all(send, send_counts);
-  std::vector<T>().swap(send);
-  guarded([&] { sort_locally(received); });
-
-  // 4. Sampling leaves the slices within a few percent of n/p; a rank above 1.05 n/p makes all
-  //    ranks shift their items to exact slices of n/p: each sends the parts of its slice that
-  //    belong to a neighbour's target range (a second, mostly empty, exchange). The pieces arrive
-  //    in rank order, and slices are ordered, so their concatenation is sorted.
-  const std::vector<std::uint64_t> held =
-      comm.all_gather(static_cast<std::uint64_t>(received.size()));
-  const std::uint64_t fair = (n + P - 1) / P;
-  if (*std::max_element(held.begin(), held.end()) * 100 > fair * 105) {
-    std::uint64_t first = 0;
-    for (int r = 0; r < me; ++r)
-      first += held[static_cast<std::size_t>(r)];
-    const std::uint64_t last = first + received.size();
-    std::vector<std::size_t> shift(P, 0);
-    for (std::size_t r = 0; r < P; ++r) {
-      const std::uint64_t target_lo = n * r / P, target_hi = n * (r + 1) / P;
-      const std::uint64_t lo = std::max(first, target_lo), hi = std::min(last, target_hi);
-      shift[r] = hi > lo ? static_cast<std::size_t>(hi - lo) : 0;
+  Packed<T> packed{std::vector<T>(m), std::vector<std::size_t>(P, 0)};
+  std::vector<std::size_t> offset(blocks * P);
+  std::size_t running = 0;
+  for (std::size_t r = 0; r < P; ++r) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+      offset[b * P + r] = running;
+      running += counts[b * P + r];
+      packed.counts[r] += counts[b * P + r];
     }
-    received = comm.all_to_all(received, shift);
   }
+  hypar::par_range(std::size_t{0}, blocks).for_each([&](std::size_t b) {
+    std::vector<std::size_t> next(offset.begin() + static_cast<std::ptrdiff_t>(b * P),
+                                  offset.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
+    const T* items = local.data();
+    const std::uint32_t* from = dest.get();
+    T* out = packed.send.data();
+    for (std::size_t i = b * m / blocks, end = (b + 1) * m / blocks; i < end; ++i)
+      out[next[from[i]]++] = items[i];
+  });
+  return packed;
+}
+
+/// Step 4: sampling leaves the slices within a few percent of n/p; when a rank holds more than
+/// 1.05 n/p, all ranks shift their items to exact slices of n/p: each sends the parts of its slice
+/// that belong to a neighbour's target range (a second, mostly empty, exchange). The pieces arrive
+/// in rank order, and slices are ordered, so their concatenation stays sorted. Collective.
+template <class T>
+void rebalance(const Communicator& comm, std::vector<T>& slice, std::uint64_t n) {
+  const auto P = static_cast<std::size_t>(comm.size());
+  const std::vector<std::uint64_t> held = comm.all_gather(static_cast<std::uint64_t>(slice.size()));
+  const std::uint64_t fair = (n + P - 1) / P;
+  if (*std::max_element(held.begin(), held.end()) * 100 <= fair * 105)
+    return;
+  std::uint64_t first = 0;
+  for (int r = 0; r < comm.rank(); ++r)
+    first += held[static_cast<std::size_t>(r)];
+  const std::uint64_t last = first + slice.size();
+  std::vector<std::size_t> shift(P, 0);
+  for (std::size_t r = 0; r < P; ++r) {
+    const std::uint64_t target_lo = n * r / P;
+    const std::uint64_t target_hi = n * (r + 1) / P;
+    const std::uint64_t lo = std::max(first, target_lo);
+    const std::uint64_t hi = std::min(last, target_hi);
+    shift[r] = hi > lo ? static_cast<std::size_t>(hi - lo) : 0;
+  }
+  slice = comm.all_to_all(slice, shift);
+}
+
+/// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
+/// `sort_locally(vector&)` sorts one rank's items in that order (in parallel). The steps are
+/// described at the top of this file.
+template <class T, class Less, class LocalSort>
+void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less,
+                 LocalSort sort_locally) {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "hypar::dist::par_sort: T must be trivially copyable");
+  if (comm.size() == 1) {
+    run_agreed(comm, [&] { sort_locally(local); });
+    return;
+  }
+  std::uint64_t n = 0;
+  for (auto size : comm.all_gather(static_cast<std::uint64_t>(local.size())))
+    n += size;
+  if (n == 0)
+    return;
+  const std::vector<Sample<T>> splitters = choose_splitters(comm, local, less, n);
+  Packed<T> packed;
+  run_agreed(comm, [&] {
+    packed = classify_and_pack(local, splitters, less, comm.rank(),
+                               static_cast<std::size_t>(comm.size()));
+  });
+  std::vector<T>().swap(local);
+  // Step 3: one exchange, then sort what arrived: rank r now holds the items between splitters
+  // r-1 and r, so the sorted slices are in rank order.
+  std::vector<T> received = comm.all_to_all(packed.send, packed.counts);
+  std::vector<T>().swap(packed.send);
+  run_agreed(comm, [&] { sort_locally(received); });
+  rebalance(comm, received, n);
   local = std::move(received);
 }
 
@@ -243,10 +247,10 @@ template <class T, class Cmp = std::less<>>
 void par_sort(const Communicator& comm, std::vector<T>& local, Cmp cmp = {}) {
   if constexpr (std::is_same_v<Cmp, std::less<>> || std::is_same_v<Cmp, std::less<T>>) {
     // The default order: the intra-node sort can use its radix sort for arithmetic T.
-    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp},
+    detail::sample_sort(comm, local, hypar::detail::sorting::LessFromCmp<Cmp>{&cmp},
                         [](std::vector<T>& v) { hypar::par_sort_unstable(v); });
   } else {
-    detail::sample_sort(comm, local, detail::AsLess<Cmp>{cmp},
+    detail::sample_sort(comm, local, hypar::detail::sorting::LessFromCmp<Cmp>{&cmp},
                         [&cmp](std::vector<T>& v) { hypar::par_sort_unstable_by(v, cmp); });
   }
 }

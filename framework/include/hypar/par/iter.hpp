@@ -3,12 +3,16 @@
 // fold, with_min_len, deterministic, with_progress) are lazy: they nest source types, and each
 // leaf of the split runs the whole chain as one fused loop. Terminals (for_each, sum, min, max,
 // count, reduce, any, all, find_any, collect, collect_into) run the chain in parallel on OpenMP
-// tasks. Sources are in <hypar/par/sources.hpp>; the splitting in <hypar/par/plumbing.hpp>.
+// tasks. Sources are in <hypar/par/sources.hpp>, the adaptors' source types in
+// <hypar/par/adaptors.hpp>, the splitting in <hypar/par/bridge.hpp> and the terminals' reducers in
+// <hypar/par/terminals.hpp>.
 
 #include <cstddef>
 #include <functional>
 #include <hypar/core/error.hpp>
-#include <hypar/par/plumbing.hpp>
+#include <hypar/par/adaptors.hpp>
+#include <hypar/par/bridge.hpp>
+#include <hypar/par/terminals.hpp>
 #include <iterator>
 #include <optional>
 #include <type_traits>
@@ -21,106 +25,6 @@ template <class Src>
 class ParIter;
 
 namespace detail {
-
-template <class Base, class F>
-struct MapSrc {
-  static constexpr bool indexed = Base::indexed;
-  using item_type = std::invoke_result_t<const F&, typename Base::item_type>;
-  Base base;
-  F f;
-  std::size_t len() const { return base.len(); }
-  item_type get(std::size_t i) const requires Base::indexed { return f(base.get(i)); }
-  template <class Sink>
-  bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    return detail::drive(base, lo, hi,
-                         [&](auto&& x) { return sink(f(std::forward<decltype(x)>(x))); });
-  }
-};
-
-template <class Base, class P>
-struct FilterSrc {
-  static constexpr bool indexed = false;
-  using item_type = typename Base::item_type;
-  Base base;
-  P pred;
-  std::size_t len() const { return base.len(); }
-  template <class Sink>
-  bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    return detail::drive(base, lo, hi, [&](auto&& x) {
-      if (!pred(std::as_const(x)))
-        return true;
-      return sink(std::forward<decltype(x)>(x));
-    });
-  }
-};
-
-/// Items {offset + i, item i}. `offset` is 0 for hypar's own enumerate(); the distributed layer
-/// sets it to the global index of its local item 0, so positions stay global.
-template <class Base>
-struct EnumerateSrc {
-  static constexpr bool indexed = true;
-  using item_type = std::pair<std::size_t, typename Base::item_type>;
-  Base base;
-  std::size_t offset = 0;
-  std::size_t len() const { return base.len(); }
-  item_type get(std::size_t i) const { return item_type(offset + i, base.get(i)); }
-};
-
-template <class A, class B>
-struct ZipSrc {
-  static constexpr bool indexed = true;
-  using item_type = std::pair<typename A::item_type, typename B::item_type>;
-  A a;
-  B b;
-  std::size_t len() const { return std::min(a.len(), b.len()); }
-  item_type get(std::size_t i) const { return item_type(a.get(i), b.get(i)); }
-};
-
-/// One accumulator per leaf (none for an empty leaf): Rayon's fold.
-template <class Base, class Id, class Op>
-struct FoldSrc {
-  static constexpr bool indexed = false;
-  using item_type = std::remove_cvref_t<std::invoke_result_t<const Id&>>;
-  Base base;
-  Id id;
-  Op op;
-  std::size_t len() const { return base.len(); }
-  template <class Sink>
-  bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    if (lo >= hi)
-      return true;
-    item_type acc = id();
-    detail::drive(base, lo, hi, [&](auto&& x) {
-      acc = op(std::move(acc), std::forward<decltype(x)>(x));
-      return true;
-    });
-    return sink(std::move(acc));
-  }
-};
-
-/// Counts the items that pass and reports them to `add(n)` every 1024 items and at leaf end.
-template <class Base, class Progress>
-struct ProgressSrc {
-  static constexpr bool indexed = false;
-  using item_type = typename Base::item_type;
-  Base base;
-  Progress* progress;
-  std::size_t len() const { return base.len(); }
-  template <class Sink>
-  bool drive(std::size_t lo, std::size_t hi, Sink& sink) const {
-    std::size_t pending = 0;
-    const bool complete = detail::drive(base, lo, hi, [&](auto&& x) {
-      if (++pending == 1024) {
-        progress->add(pending);
-        pending = 0;
-      }
-      return sink(std::forward<decltype(x)>(x));
-    });
-    if (pending != 0)
-      progress->add(pending);
-    return complete;
-  }
-};
 
 template <class T>
 struct IsParIter : std::false_type {};
@@ -258,15 +162,18 @@ class ParIter {
   // ---- terminals ------------------------------------------------------------------------------
 
   /// Calls `f(x)` for every item, in parallel, in no particular order.
-  /// Sequential: `for (x : in) f(x);`.
+  /// Sequential: `for (x : in) f(x);`. Cost: one pass; about 4 leaves per thread (more when
+  /// threads steal), a task per split.
   template <class F>
   void for_each(const F& f) const {
     run(detail::ForEachReducer<F>{f});
   }
 
   /// The sum of the items, starting from `T{}` (T = the item type without reference/const).
-  /// Arithmetic items are summed in independent lanes (vectorised); the rounding therefore
-  /// differs from a left-to-right loop, and between runs unless deterministic().
+  /// Sequential: `T acc{}; for (x : in) acc += x; return acc;`. Arithmetic items of an indexed
+  /// chain are summed in independent lanes (vectorised, at memory speed); the rounding therefore
+  /// differs from a left-to-right loop, and between runs unless deterministic(). Cost: one pass,
+  /// one addition per item and per split.
   auto sum() const {
     using T = std::remove_cvref_t<item_type>;
     detail::ValueInit<T> id;
@@ -276,6 +183,7 @@ class ParIter {
 
   /// Combines all items with the associative `op`, starting each split from `identity()`; the
   /// result for no items is `identity()`. Sequential: `acc = identity(); for (x) acc = op(acc, x)`.
+  /// Cost: one pass; one `op` per item, plus one `identity()` and one `op` per split.
   template <class Id, class Op>
   auto reduce(const Id& identity, const Op& op) const {
     using T = std::remove_cvref_t<std::invoke_result_t<const Id&>>;
@@ -283,25 +191,34 @@ class ParIter {
   }
 
   /// The smallest item (the first of equal ones) as a copy, or nullopt when there is none.
+  /// Sequential: `std::min_element(in)`, copied. Cost: one pass, one `<` per item; a copy per
+  /// new minimum.
   auto min() const { return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, false>{}); }
   /// The largest item (the last of equal ones) as a copy, or nullopt when there is none.
+  /// Sequential: a loop keeping `x` whenever `!(x < best)` (Rust's `max`). Cost: as min().
   auto max() const { return run(detail::MinMaxReducer<std::remove_cvref_t<item_type>, true>{}); }
 
   /// The number of items (after filters); every adaptor still runs.
+  /// Sequential: `std::size_t n = 0; for (x : in) ++n;`. Cost: one pass.
   std::size_t count() const { return run(detail::CountReducer{}); }
 
   /// Whether some item satisfies `pred`; stops every split once one does.
+  /// Sequential: `std::any_of(in, pred)`. Cost: at most one pass; once found, every leaf stops
+  /// within one item (a shared flag, read before each item).
   template <class P>
   bool any(const P& pred) const {
     return run(detail::AnyReducer<P>{pred});
   }
   /// Whether every item satisfies `pred`; stops every split once one does not.
+  /// Sequential: `std::all_of(in, pred)`. Cost: as any().
   template <class P>
   bool all(const P& pred) const {
     auto negated = [&pred](const auto& x) { return !pred(x); };
     return !run(detail::AnyReducer<decltype(negated)>{negated});
   }
   /// Some item satisfying `pred` (a copy; not necessarily the first), or nullopt; short-circuits.
+  /// Sequential: `std::find_if(in, pred)`, except that any match may win. Cost: as any(), plus
+  /// one copy.
   template <class P>
   auto find_any(const P& pred) const {
     return run(detail::FindAnyReducer<std::remove_cvref_t<item_type>, P>{pred});

@@ -6,7 +6,8 @@
 
 #include <cstddef>
 #include <functional>
-#include <hypar/sort/common.hpp>
+#include <hypar/sort/detail/compare.hpp>
+#include <hypar/sort/detail/radix_key.hpp>
 #include <hypar/sort/radix_sort.hpp>
 #include <hypar/sort/sample_sort.hpp>
 #include <memory>

@@ -14,7 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <hypar/sort/common.hpp>
+#include <hypar/sort/detail/fast_paths.hpp>
+#include <hypar/sort/detail/insertion.hpp>
+#include <hypar/sort/detail/scratch.hpp>
+#include <hypar/sort/detail/stripes.hpp>
 #include <type_traits>
 #include <vector>
 
@@ -25,7 +28,8 @@
 namespace hypar::detail::sorting {
 
 /// The radix sorter for one call over trivially copyable T; `key(x)` returns the unsigned
-/// order-preserving key U. See the restore rule in common.hpp (key functions may throw).
+/// order-preserving key U. See the restore rule in sort/detail/scratch.hpp (key functions may
+/// throw).
 template <class T, class Key>
 class RadixSorter {
  public:
@@ -126,8 +130,10 @@ class RadixSorter {
     }
   }
 
-  /// Sorts cur[lo, hi) into orig[lo, hi) with the team. Never throws: errors go to the
-  /// Cancellation and the range always ends in orig.
+  /// Sorts cur[lo, hi) into orig[lo, hi) with the team, in four steps: histograms of the top
+  /// varying digit per stripe, stable scatter offsets, the scatter into the other array, then the
+  /// buckets as tasks. Never throws: errors go to the Cancellation and the range always ends in
+  /// orig (a failed or cancelled step moves it back: the scatter only reads `cur`).
   void sort_par(T* cur, std::size_t lo, std::size_t hi, int hi_bit) {
     const std::size_t n = hi - lo;
     if (threads_ <= 1 || n < kParallelMin || cancel_.stopped()) {
@@ -135,133 +141,126 @@ class RadixSorter {
       return;
     }
     const std::size_t s = stripe_count(n, threads_);
-    // Pass 1: which bits vary, and per-stripe histograms of the digit just below hi_bit (right
-    // when the top bits vary; recounted in a second pass when they turn out constant).
+    Digit digit = histogram(cur, lo, hi, hi_bit, s);
+    if (cancel_.stopped() || digit.constant) {
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    const std::vector<std::size_t> start = stable_scatter_offsets(digit.counts, s, digit.nb);
+    T* out = other(cur);
+    scatter_stripes(cur, lo, hi, out, digit, s);
+    if (cancel_.stopped()) {
+      par_move_range(cur, orig_, lo, hi, threads_);
+      return;
+    }
+    sort_buckets(out, lo, n, start, digit.shift);
+  }
+
+ private:
+  /// The MSD digit of one parallel step: bits [shift, shift + log2(nb)) of the key, with the
+  /// per-stripe histograms (stripe k, bucket b at counts[k * nb + b]).
+  struct Digit {
+    int shift = 0;
+    std::size_t nb = 1;
+    std::vector<std::size_t> counts;
+    bool constant = false;  ///< every key agrees on all bits below hi_bit: nothing to sort
+  };
+
+  /// Step 1: one parallel pass finds which bits vary and counts the digit just below hi_bit per
+  /// stripe (right when the top bits vary); when they turn out constant, a second pass counts
+  /// the top varying digit instead.
+  Digit histogram(const T* cur, std::size_t lo, std::size_t hi, int hi_bit, std::size_t s) {
+    const std::size_t n = hi - lo;
+    Digit d;
     int digit_bits = msd_bits(n, hi_bit);
-    int shift = hi_bit - digit_bits;
-    std::size_t nb = std::size_t{1} << digit_bits;
+    d.shift = hi_bit - digit_bits;
+    d.nb = std::size_t{1} << digit_bits;
+    d.counts.assign(s * d.nb, 0);
     std::vector<U> masks(s, 0);
-    std::vector<std::size_t> counts(s * nb, 0);
     U k0 = 0;
     try {
       k0 = key_(cur[lo]);
     } catch (...) {
       cancel_.capture();
     }
-    for_stripes(s, [&](std::size_t k) {
-      if (cancel_.stopped())
-        return;
-      const auto [a, b] = stripe_bounds(lo, hi, k, s);
-      std::size_t* c = counts.data() + k * nb;
-      U m = 0;
-      try {
-        for (std::size_t i = a; i < b; ++i) {
-          const U key = key_(cur[i]);
-          m |= static_cast<U>(key ^ k0);
-          ++c[digit(key, shift, nb)];
-        }
-      } catch (...) {
-        cancel_.capture();
-      }
-      masks[k] = m;
-    });
+    count_stripes<true>(cur, lo, hi, s, d, k0, masks.data());
     U mask = 0;
     for (U m : masks)
       mask |= m;
     mask &= low_bits(hi_bit);
     if (cancel_.stopped() || mask == 0) {
-      par_move_range(cur, orig_, lo, hi, threads_);
-      return;
+      d.constant = mask == 0;
+      return d;
     }
     const int hb = static_cast<int>(std::bit_width(mask));
-    if (hb - shift < std::max(1, digit_bits - 2)) {
-      // Pass 1b: per-stripe histograms of the top varying digit.
+    if (hb - d.shift < std::max(1, digit_bits - 2)) {
       digit_bits = msd_bits(n, hb);
-      shift = hb - digit_bits;
-      nb = std::size_t{1} << digit_bits;
-      counts.assign(s * nb, 0);
-      for_stripes(s, [&](std::size_t k) {
-        if (cancel_.stopped())
-          return;
-        const auto [a, b] = stripe_bounds(lo, hi, k, s);
-        std::size_t* c = counts.data() + k * nb;
-        try {
-          for (std::size_t i = a; i < b; ++i)
-            ++c[digit(key_(cur[i]), shift, nb)];
-        } catch (...) {
-          cancel_.capture();
-        }
-      });
-      if (cancel_.stopped()) {
-        par_move_range(cur, orig_, lo, hi, threads_);
-        return;
-      }
+      d.shift = hb - digit_bits;
+      d.nb = std::size_t{1} << digit_bits;
+      d.counts.assign(s * d.nb, 0);
+      count_stripes<false>(cur, lo, hi, s, d, k0, nullptr);
     }
-    // Bucket-major, stripe-minor offsets: stable.
-    std::vector<std::size_t> start(nb + 1, 0);
-    std::size_t run = 0;
-    for (std::size_t b = 0; b < nb; ++b) {
-      start[b] = run;
-      for (std::size_t k = 0; k < s; ++k) {
-        const std::size_t c = counts[k * nb + b];
-        counts[k * nb + b] = run;
-        run += c;
-      }
-    }
-    start[nb] = run;
-    // Pass 3: scatter into the other array.
-    T* out = other(cur);
+    return d;
+  }
+
+  /// Counts digit `d` of every key of each stripe into d.counts; with kWithMask, also ORs
+  /// `key ^ k0` over stripe k into masks[k] (the bits that vary), in a register per stripe.
+  template <bool kWithMask>
+  void count_stripes(const T* cur, std::size_t lo, std::size_t hi, std::size_t s, Digit& d, U k0,
+                     U* masks) {
     for_stripes(s, [&](std::size_t k) {
       if (cancel_.stopped())
         return;
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
-      std::size_t* pos = counts.data() + k * nb;
+      std::size_t* c = d.counts.data() + k * d.nb;
+      U m = 0;
       try {
-        scatter(cur, a, b, out + lo, pos, shift, nb, true);
+        for (std::size_t i = a; i < b; ++i) {
+          const U key = key_(cur[i]);
+          if constexpr (kWithMask)
+            m |= static_cast<U>(key ^ k0);
+          ++c[digit(key, d.shift, d.nb)];
+        }
+      } catch (...) {
+        cancel_.capture();
+      }
+      if constexpr (kWithMask)
+        masks[k] = m;
+    });
+  }
+
+  /// Step 3: every stripe scatters its elements to its offsets in `out` (write-combined).
+  void scatter_stripes(const T* cur, std::size_t lo, std::size_t hi, T* out, Digit& d,
+                       std::size_t s) {
+    for_stripes(s, [&](std::size_t k) {
+      if (cancel_.stopped())
+        return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      try {
+        scatter(cur, a, b, out + lo, d.counts.data() + k * d.nb, d.shift, d.nb, true);
       } catch (...) {
         cancel_.capture();
       }
     });
-    if (cancel_.stopped()) {  // cur is intact: the scatter only read it
-      par_move_range(cur, orig_, lo, hi, threads_);
-      return;
-    }
-    // Buckets as tasks: large ones recurse in parallel, small ones are grouped.
+  }
+
+  /// Step 4: the buckets (now in `out`) as tasks: large ones recurse in parallel, small ones are
+  /// grouped into sequential tasks of about n / (16 threads) elements.
+  void sort_buckets(T* out, std::size_t lo, std::size_t n, const std::vector<std::size_t>& start,
+                    int shift) {
     const std::size_t big = std::max<std::size_t>(kParallelMin, n / (2 * threads_));
     const std::size_t group = std::max<std::size_t>(kParallelMin / 4, n / (16 * threads_));
-    hypar::scope([&](hypar::Scope& sc) {
-      std::size_t first = 0;
-      std::size_t acc = 0;
-      auto flush = [&](std::size_t end) {
-        if (first == end)
-          return;
-        const std::size_t b0 = first;
-        sc.spawn([this, out, lo, b0, end, &start, shift](hypar::Scope&) {
-          for (std::size_t b = b0; b < end; ++b)
-            seq_task(out, lo + start[b], lo + start[b + 1], shift);
-        });
-        first = end;
-        acc = 0;
-      };
-      for (std::size_t b = 0; b < nb; ++b) {
-        const std::size_t size = start[b + 1] - start[b];
-        if (size >= big) {
-          flush(b);
-          first = b + 1;
-          sc.spawn([this, out, blo = lo + start[b], bhi = lo + start[b + 1], shift](hypar::Scope&) {
-            sort_par(out, blo, bhi, shift);
-          });
-          continue;
-        }
-        acc += size;
-        if (acc >= group)
-          flush(b + 1);
+    const auto jobs = plan_buckets(start, big, group, [](std::size_t) { return true; });
+    run_bucket_jobs(jobs, [&](const BucketJob& job) noexcept {
+      if (job.parallel) {
+        sort_par(out, lo + start[job.first], lo + start[job.last], shift);
+        return;
       }
-      flush(nb);
+      for (std::size_t b = job.first; b < job.last; ++b)
+        seq_task(out, lo + start[b], lo + start[b + 1], shift);
     });
   }
 
- private:
   static constexpr U low_bits(int bits) noexcept {
     return bits >= kBits ? static_cast<U>(~U{0}) : static_cast<U>((U{1} << bits) - 1);
   }
@@ -444,35 +443,13 @@ class RadixSorter {
 template <class T, class Key>
 void radix_sort(T* a, std::size_t n, Key key, bool stable) {
   using Sorter = RadixSorter<T, Key>;
-  if (n < 2)
-    return;
   auto less = [&key](const T& x, const T& y) { return key(x) < key(y); };
-  if (n <= Sorter::kInsertion) {
-    insertion_sort(a, n, less);
-    return;
-  }
-  const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
-  Cancellation cancel;
-  run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, threads, cancel);
-    if (cancel.stopped() || pre == Presorted::kAscending)
-      return;
-    if (pre == Presorted::kDescending) {
-      reverse_descending(a, n, less, stable, threads, cancel);
-      return;
-    }
-    try {
-      if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
-        return;
-    } catch (...) {
-      cancel.capture();
-      return;
-    }
-    ScratchArray<T> tmp(n);
-    Sorter sorter(a, tmp.get(), key, cancel, threads);
-    sorter.sort_par(a, 0, n, Sorter::kBits);
-  });
-  cancel.rethrow_if_failed();
+  sort_entry(a, n, less, stable, Sorter::kInsertion,
+             [&](Cancellation& cancel, std::size_t threads) {
+               ScratchArray<T> tmp(n);
+               Sorter sorter(a, tmp.get(), key, cancel, threads);
+               sorter.sort_par(a, 0, n, Sorter::kBits);
+             });
 }
 
 }  // namespace hypar::detail::sorting

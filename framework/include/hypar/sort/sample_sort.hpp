@@ -14,7 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <hypar/sort/common.hpp>
+#include <hypar/sort/detail/fast_paths.hpp>
+#include <hypar/sort/detail/insertion.hpp>
+#include <hypar/sort/detail/sampling.hpp>
+#include <hypar/sort/detail/scratch.hpp>
+#include <hypar/sort/detail/stripes.hpp>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -23,7 +27,7 @@
 namespace hypar::detail::sorting {
 
 /// The sample sorter for one call: `orig` is the caller's range, `tmp` a scratch array of the
-/// same length, `oracle` n bytes of bucket ids. See the restore rule in common.hpp.
+/// same length, `oracle` n bytes of bucket ids. See the restore rule in sort/detail/scratch.hpp.
 template <class T, class Less>
 class SampleSorter {
  public:
@@ -84,9 +88,10 @@ class SampleSorter {
     }
   }
 
-  /// Sorts cur[lo, hi) into orig[lo, hi) with the team: classification and distribution in
-  /// parallel stripes, then the buckets as tasks. Never throws: errors go to the Cancellation,
-  /// and the range always ends in orig.
+  /// Sorts cur[lo, hi) into orig[lo, hi) with the team, in four steps: the splitters, the
+  /// classification of every element in parallel stripes (bucket ids into the oracle), stable
+  /// scatter offsets and the distribution into the other array, then the buckets as tasks. Never
+  /// throws: errors go to the Cancellation, and the range always ends in orig.
   void sort_par(T* cur, std::size_t lo, std::size_t hi, int depth) {
     const std::size_t n = hi - lo;
     if (threads_ <= 1 || n < kParallelMin || cancel_.stopped()) {
@@ -98,78 +103,22 @@ class SampleSorter {
       cls.build(cur, lo, hi, less_);
     } catch (...) {
       cancel_.capture();
-      par_move_range(cur, orig_, lo, hi, threads_);
-      return;
     }
     const std::size_t s = stripe_count(n, threads_);
-    const std::size_t nb = cls.buckets;
-    std::vector<std::size_t> counts(s * nb, 0);
-    for_stripes(s, [&](std::size_t k) {
-      if (cancel_.stopped())
-        return;
-      const auto [a, b] = stripe_bounds(lo, hi, k, s);
-      try {
-        cls.classify(cur + a, b - a, oracle_ + a, counts.data() + k * nb, less_);
-      } catch (...) {
-        cancel_.capture();
-      }
-    });
+    std::vector<std::size_t> counts;
+    if (!cancel_.stopped())
+      counts = classify_stripes(cls, cur, lo, hi, s);
     if (cancel_.stopped()) {
       par_move_range(cur, orig_, lo, hi, threads_);
       return;
     }
-    // Bucket-major, stripe-minor offsets keep the input order inside every bucket (stability).
-    std::vector<std::size_t> start(nb + 1, 0);
-    std::vector<std::size_t> offsets(s * nb);
-    std::size_t run = 0;
-    for (std::size_t b = 0; b < nb; ++b) {
-      start[b] = run;
-      for (std::size_t k = 0; k < s; ++k) {
-        offsets[k * nb + b] = run;
-        run += counts[k * nb + b];
-      }
-    }
-    start[nb] = run;
+    const std::vector<std::size_t> start = stable_scatter_offsets(counts, s, cls.buckets);
     T* out = other(cur);
     for_stripes(s, [&](std::size_t k) {
       const auto [a, b] = stripe_bounds(lo, hi, k, s);
-      scatter(cur, out, lo, a, b, offsets.data() + k * nb, nb);
+      scatter(cur, out, lo, a, b, counts.data() + k * cls.buckets, cls.buckets);
     });
-    // Buckets: large ones recurse in parallel, the rest are grouped into tasks of about
-    // n / (8 threads) elements so that idle threads find work without a task per tiny bucket.
-    const std::size_t big = std::max<std::size_t>(kParallelMin, n / (2 * threads_));
-    const std::size_t group = std::max<std::size_t>(kParallelMin / 4, n / (8 * threads_));
-    hypar::scope([&](hypar::Scope& sc) {
-      std::size_t first = 0;
-      std::size_t acc = 0;
-      auto flush = [&](std::size_t end) {
-        if (first == end)
-          return;
-        const std::size_t b0 = first;
-        sc.spawn([this, out, lo, b0, end, &start, &cls, depth](hypar::Scope&) {
-          for (std::size_t b = b0; b < end; ++b) {
-            seq_task(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth + 1);
-          }
-        });
-        first = end;
-        acc = 0;
-      };
-      for (std::size_t b = 0; b < nb; ++b) {
-        const std::size_t size = start[b + 1] - start[b];
-        if (size >= big && !cls.is_equality(b)) {
-          flush(b);
-          first = b + 1;
-          sc.spawn([this, out, blo = lo + start[b], bhi = lo + start[b + 1], depth](hypar::Scope&) {
-            sort_par(out, blo, bhi, depth + 1);
-          });
-          continue;
-        }
-        acc += size;
-        if (acc >= group)
-          flush(b + 1);
-      }
-      flush(nb);
-    });
+    sort_buckets(cls, out, lo, n, start, depth);
   }
 
  private:
@@ -354,6 +303,44 @@ class SampleSorter {
       dst[pos[oracle_[i]]++] = std::move(cur[i]);
   }
 
+  /// Classifies every element of cur[lo, hi) in s parallel stripes: bucket ids into the oracle,
+  /// and per-stripe histograms (stripe k, bucket b at [k * buckets + b]) returned.
+  std::vector<std::size_t> classify_stripes(const Classifier& cls, const T* cur, std::size_t lo,
+                                            std::size_t hi, std::size_t s) {
+    const std::size_t nb = cls.buckets;
+    std::vector<std::size_t> counts(s * nb, 0);
+    for_stripes(s, [&](std::size_t k) {
+      if (cancel_.stopped())
+        return;
+      const auto [a, b] = stripe_bounds(lo, hi, k, s);
+      try {
+        cls.classify(cur + a, b - a, oracle_ + a, counts.data() + k * nb, less_);
+      } catch (...) {
+        cancel_.capture();
+      }
+    });
+    return counts;
+  }
+
+  /// The buckets (now in `out`) as tasks: large ones that are not equality buckets recurse in
+  /// parallel, the rest are grouped into tasks of about n / (8 threads) elements, so that idle
+  /// threads find work without a task per tiny bucket.
+  void sort_buckets(const Classifier& cls, T* out, std::size_t lo, std::size_t n,
+                    const std::vector<std::size_t>& start, int depth) {
+    const std::size_t big = std::max<std::size_t>(kParallelMin, n / (2 * threads_));
+    const std::size_t group = std::max<std::size_t>(kParallelMin / 4, n / (8 * threads_));
+    const auto jobs =
+        plan_buckets(start, big, group, [&](std::size_t b) { return !cls.is_equality(b); });
+    run_bucket_jobs(jobs, [&](const BucketJob& job) noexcept {
+      if (job.parallel) {
+        sort_par(out, lo + start[job.first], lo + start[job.last], depth + 1);
+        return;
+      }
+      for (std::size_t b = job.first; b < job.last; ++b)
+        seq_task(out, lo + start[b], lo + start[b + 1], cls.is_equality(b), depth + 1);
+    });
+  }
+
   /// Sorts one bucket that now sits in `cur`.
   void sort_bucket(T* cur, std::size_t lo, std::size_t hi, bool equal_keys, int depth) {
     if (equal_keys) {
@@ -390,39 +377,16 @@ class SampleSorter {
   std::size_t threads_;
 };
 
-/// Sorts a[0, n) stably by `less` with the sample sorter (after the presorted check). The first
+/// Sorts a[0, n) stably by `less` with the sample sorter (after the fast paths). The first
 /// exception from `less` is rethrown after all pieces stopped; the range then holds a permutation
 /// of its input. `stable` = false lets the equal runs of a descending input stay reversed.
 template <class T, class Less>
 void sample_sort(T* a, std::size_t n, Less less, bool stable) {
-  if (n < 2)
-    return;
-  if (n <= SampleSorter<T, Less>::kBase) {
-    insertion_sort(a, n, less);
-    return;
-  }
-  const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
-  Cancellation cancel;
-  run_in_team(threads, [&] {
-    const Presorted pre = presorted(a, n, less, threads, cancel);
-    if (cancel.stopped() || pre == Presorted::kAscending)
-      return;
-    if (pre == Presorted::kDescending) {
-      reverse_descending(a, n, less, stable, threads, cancel);
-      return;
-    }
-    if constexpr (std::is_trivially_copyable_v<T>) {
-      try {
-        if (looks_nearly_sorted(a, n, less) && nearly_sorted_merge(a, n, less, threads))
-          return;
-      } catch (...) {
-        cancel.capture();
-        return;
-      }
-    }
+  using Sorter = SampleSorter<T, Less>;
+  sort_entry(a, n, less, stable, Sorter::kBase, [&](Cancellation& cancel, std::size_t threads) {
     ScratchArray<T> tmp(n);
     ScratchArray<std::uint8_t> oracle(n);
-    SampleSorter<T, Less> sorter(a, tmp.get(), oracle.get(), n, less, cancel, threads);
+    Sorter sorter(a, tmp.get(), oracle.get(), n, less, cancel, threads);
     if constexpr (std::is_trivially_copyable_v<T>) {
       sorter.sort_par(a, 0, n, 0);
     } else {
@@ -441,7 +405,6 @@ void sample_sort(T* a, std::size_t n, Less less, bool stable) {
       });
     }
   });
-  cancel.rethrow_if_failed();
 }
 
 }  // namespace hypar::detail::sorting
