@@ -93,8 +93,27 @@ function(hypar_add_unit_test name)
     PROPERTIES ${_properties})
 endfunction()
 
+# --oversubscribe and --bind-to are Open MPI's flags (MPICH's Hydra runs more ranks than cores and
+# binds nothing by default, and rejects both), so they are added only when mpiexec is Open MPI's:
+# `mpiexec --version` prints "mpiexec (OpenRTE) 4.1.4" or "mpiexec (Open MPI) 5.0.x" there.
+if(HYPAR_WITH_MPI AND NOT DEFINED HYPAR_MPIEXEC_IS_OPEN_MPI)
+  execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE _hypar_mpiexec_version
+                  ERROR_VARIABLE _hypar_mpiexec_version TIMEOUT 30)
+  if(_hypar_mpiexec_version MATCHES "Open MPI|OpenRTE")
+    set(_hypar_open_mpi ON)
+  else()
+    set(_hypar_open_mpi OFF)
+  endif()
+  set(HYPAR_MPIEXEC_IS_OPEN_MPI ${_hypar_open_mpi} CACHE BOOL
+      "mpiexec is Open MPI's (tests then pass --oversubscribe --bind-to none)")
+endif()
+
 function(hypar_mpiexec_command out ranks)
-  set(${out} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} --oversubscribe --bind-to none
+  set(_vendor_flags "")
+  if(HYPAR_MPIEXEC_IS_OPEN_MPI)
+    set(_vendor_flags --oversubscribe --bind-to none)
+  endif()
+  set(${out} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${_vendor_flags}
       ${MPIEXEC_PREFLAGS} PARENT_SCOPE)
 endfunction()
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs every system package hypar needs on Debian 12 (build tools, MPI, Eigen, Boost, GoogleTest,
-# oneTBB for the benchmark peers, CLI11, nlohmann-json, zlib, libpng, Slurm and munge for the job
-# script tests, ccache). Idempotent and quiet: when everything is already there it only checks.
+# Installs every system package hypar needs on Debian 12 (build tools, clang-format 14 for the
+# format check, MPI, Eigen, Boost, GoogleTest, oneTBB for the benchmark peers, CLI11,
+# nlohmann-json, zlib, libpng, Slurm and munge for the job script tests, ccache). Idempotent and quiet: when everything is already there it only checks.
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml
+  build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml clang-format
   openmpi-bin libopenmpi-dev
   libeigen3-dev libboost-dev libgtest-dev libgmock-dev libtbb-dev
   zlib1g-dev libpng-dev libcli11-dev nlohmann-json3-dev

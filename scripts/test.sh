@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: installs the dependencies, then builds and tests three
-# configurations: Release (every test), ASan+UBSan (every test), TSan (the concurrency tests).
+# Sets up and runs every test: installs the dependencies, checks the formatting of the C++ files
+# (scripts/format.sh --check: unformatted files fail the run at once, before any build), then
+# builds and tests three configurations: Release (every test), ASan+UBSan (every test), TSan (the
+# concurrency tests).
 #   scripts/test.sh                 all three
 #   scripts/test.sh release asan    only these presets
 # Environment: HYPAR_JOBS (build jobs, default: all CPUs), CTEST_ARGS (extra ctest arguments).
@@ -9,6 +11,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 scripts/install-deps.sh
+
+echo "=== hypar: format check (clang-format 14) ===" >&2
+if ! scripts/format.sh --check; then
+  echo "hypar: FAILED: the files above are not formatted; run scripts/format.sh and commit" >&2
+  exit 1
+fi
 
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(release asan tsan)

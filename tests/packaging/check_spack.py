@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Checks spack.yaml and the hypar recipe without Spack: the environment parses, builds this
 checkout from the repository under spack/, and the recipe imports (against a small stand-in for
-spack.package that records the directives), declares what hypar needs, and maps its variants to
-options that really exist in CMakeLists.txt."""
+spack.package that records the directives), declares what hypar needs (every find_package of the
+build it asks for), maps each variant to a CMake option that exists and that the variant really
+toggles, and every package a concretized tree can contain (the recipe's dependencies and the build
+tools of Spack's CMakePackage) is an external of spack.yaml, so that `spack install` downloads
+nothing. A real Spack check is described in docs/packaging.md."""
 import pathlib
 import re
 import sys
@@ -35,16 +38,57 @@ for d in repo_dirs:
         check(bool(re.fullmatch(r"[a-z_][a-z0-9_]*", ns)), f"repo.yaml: bad namespace {ns!r}")
         check((d / "packages" / "hypar" / "package.py").is_file(), "repo: packages/hypar/package.py missing")
 packages = env.get("packages", {})
-for name, version in [("openmpi", "4.1"), ("eigen", "3.4.0"), ("boost", "1.74.0"),
-                      ("googletest", "1.12.1"), ("cmake", "3")]:
+providers = packages.get("all", {}).get("providers", {})
+
+
+def version_tuple(text):
+    return tuple(int(p) for p in re.findall(r"\d+", text))
+
+
+def satisfies(version, constraint):
+    """version (e.g. "2.1.2") against a Spack range "lo:hi", "lo:", ":hi" or "=v" / "v"."""
+    if not constraint:
+        return True
+    if ":" in constraint:
+        lo, hi = constraint.split(":", 1)
+        v = version_tuple(version)
+        return (not lo or v >= version_tuple(lo)) and (not hi or v[: len(version_tuple(hi))] <= version_tuple(hi))
+    return version_tuple(version)[: len(version_tuple(constraint))] == version_tuple(constraint.lstrip("="))
+
+
+def external_of(name, constraint=""):
+    """The message if `name` (a package, not a virtual) has no usable /usr external, else None."""
     entry = packages.get(name, {})
-    externals = entry.get("externals", [])
-    check(entry.get("buildable") is False, f"spack.yaml: {name} should be buildable: false")
-    check(any(e.get("prefix") == "/usr" and f"@{version}" in e.get("spec", "") for e in externals),
-          f"spack.yaml: {name}@{version} external with prefix /usr missing")
+    if entry.get("buildable") is not False:
+        return f"spack.yaml: {name} must be buildable: false (or Spack may build it from source)"
+    for e in entry.get("externals", []):
+        spec = str(e.get("spec", ""))
+        m = re.match(rf"{re.escape(name)}@=?([\w.]+)", spec)
+        if e.get("prefix") and m and satisfies(m.group(1), constraint):
+            return None
+    return f"spack.yaml: no external for {name}{'@' + constraint if constraint else ''} with a prefix"
+
+
+# What Spack's CMakePackage adds to every tree (build tools), with the generator's tool.
+for tool in ["cmake", "gmake", "ninja"]:
+    msg = external_of(tool)
+    check(msg is None, f"{msg} (CMakePackage needs it at build time)")
 
 # ---- the recipe, imported against a recording stand-in for spack.package -----------------------
 recorded = {"variant": {}, "depends_on": [], "conflicts": [], "version": []}
+
+
+class Spec:
+    """Enough of spack.spec.Spec for cmake_args: satisfies("+v"), ("~v"), ("%compiler")."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def satisfies(self, constraint):
+        ok = True
+        for sign, name in re.findall(r"([+~])(\w+)", constraint):
+            ok = ok and ((name in self.enabled) == (sign == "+"))
+        return ok
 
 
 class CMakePackage:
@@ -76,29 +120,110 @@ sys.modules["spack"] = types.ModuleType("spack")
 sys.modules["spack.package"] = stand_in
 
 recipe_path = root / "spack" / "packages" / "hypar" / "package.py"
+recipe_text = recipe_path.read_text()
 namespace = {}
-exec(compile(recipe_path.read_text(), str(recipe_path), "exec"), namespace)
+exec(compile(recipe_text, str(recipe_path), "exec"), namespace)
 Hypar = namespace.get("Hypar")
 check(Hypar is not None and issubclass(Hypar, CMakePackage), "package.py: class Hypar(CMakePackage) missing")
-for v in ["mpi", "openmp"]:
-    check(v in recorded["variant"], f"package.py: variant {v} missing")
-deps = {args[0].split("@")[0]: kwargs for args, kwargs in recorded["depends_on"]}
-for d in ["mpi", "eigen", "boost", "googletest", "cmake"]:
+
+# ---- dependencies: what the build needs ----------------------------------------------------------
+deps = {}
+for args, kwargs in recorded["depends_on"]:
+    name, _, constraint = args[0].partition("@")
+    deps[name] = dict(kwargs, constraint=constraint)
+for d in ["mpi", "eigen", "boost", "googletest", "cmake", "cxx"]:
     check(d in deps, f"package.py: depends_on({d!r}) missing")
 check(deps.get("mpi", {}).get("when") == "+mpi", "package.py: mpi must depend on +mpi")
 check(deps.get("googletest", {}).get("type") == "test", "package.py: googletest is a test dependency")
 
+# Every find_package() of the build the recipe asks for, as a Spack package. The benchmarks are
+# off in the recipe (hypar-bench and its oneTBB peer are not installed by Spack).
+spack_name = {"Threads": None, "OpenMP": None, "Python3": None, "Eigen3": "eigen", "Boost": "boost",
+              "MPI": "mpi", "GTest": "googletest", "CLI11": "cli11", "nlohmann_json": "nlohmann-json",
+              "ZLIB": "zlib-api", "PNG": "libpng", "HDF5": "hdf5", "TBB": None}
+for cmake_file in sorted(root.glob("**/CMakeLists.txt")):
+    rel = cmake_file.relative_to(root).as_posix()
+    if rel.startswith(("build/", "drivers/hypar-bench/", "tests/install/", "spack/")):
+        continue
+    for found in re.findall(r"find_package\((\w+)", cmake_file.read_text()):
+        if found not in spack_name:
+            check(False, f"{rel}: find_package({found}): add its Spack name to check_spack.py's map")
+            continue
+        name = spack_name[found]
+        if name is None:
+            continue
+        check(name in deps, f"package.py: depends_on({name!r}) missing ({rel} finds {found})")
+        if name in deps and rel.startswith("drivers/"):
+            check("+drivers" in str(deps[name].get("when", "")),
+                  f"package.py: {name} is needed by the drivers: when='+drivers'")
+        if name in deps and rel.startswith("tests/"):
+            check(deps[name].get("type") == "test" or "type" not in deps[name],
+                  f"package.py: {name} is a test dependency")
+
+# ---- every package a concretized tree can contain has an external ------------------------------
+languages = {"c", "cxx", "fortran"}  # the compiler itself, found by `spack compiler find`
+for name, info in deps.items():
+    when = str(info.get("when", ""))
+    if name in languages or "%apple-clang" in when:  # Apple's compiler: not on this platform
+        continue
+    if name in providers or name in ("mpi", "zlib-api", "blas", "lapack", "pkgconfig", "gl"):
+        # a virtual: its first provider must be an external, and nothing else may be built for it
+        chosen = providers.get(name, [])
+        check(bool(chosen), f"spack.yaml: packages: all: providers: {name} missing")
+        check(packages.get(name, {}).get("buildable") is False,
+              f"spack.yaml: the virtual {name} must be buildable: false")
+        if chosen:
+            msg = external_of(str(chosen[0]).split("+")[0].split("@")[0])
+            check(msg is None, f"{msg} (provides {name})")
+        continue
+    msg = external_of(name, info.get("constraint", ""))
+    check(msg is None, f"{msg} (package.py: depends_on({name!r}))")
+
+# ---- variants: each maps to a CMake option that exists, and really toggles it -------------------
 cmake_options = set(re.findall(r"option\((HYPAR_\w+)", (root / "CMakeLists.txt").read_text()))
-for enabled in [{"mpi", "openmp", "drivers"}, {"openmp"}]:
+variants = recorded["variant"]
+for v in ["mpi", "drivers"]:
+    check(v in variants, f"package.py: variant {v} missing")
+for name, info in variants.items():
+    # A variant whose other value is forbidden outright (no `when`) cannot be turned off or on.
+    for args, kwargs in recorded["conflicts"]:
+        if args and re.fullmatch(rf"[+~]{name}", args[0]) and "when" not in kwargs:
+            check(False, f"package.py: variant {name} conflicts with {args[0]}: it cannot be toggled")
+
+
+def args_for(enabled):
     pkg = Hypar()
     pkg.enabled = enabled
+    pkg.spec = Spec(enabled)
     pkg.run_tests = False
     args = pkg.cmake_args()
     for a in args:
-        name = a[2:].split("=")[0]
-        check(name in cmake_options, f"package.py: cmake_args sets {name}, which CMakeLists.txt lacks")
-    want = "ON" if "mpi" in enabled else "OFF"
-    check(f"-DHYPAR_WITH_MPI={want}" in args, f"package.py: HYPAR_WITH_MPI should be {want} for {enabled}")
+        opt = a[2:].split("=")[0]
+        check(opt in cmake_options, f"package.py: cmake_args sets {opt}, which CMakeLists.txt lacks")
+    return set(args)
+
+
+all_on = {n for n in variants}
+base = args_for(all_on)
+for name, info in variants.items():
+    when = str(info.get("when", ""))
+    # the variant is off, its conditions still on (e.g. drivers off, mpi still on)
+    off = args_for(all_on - {name})
+    check(off != base, f"package.py: variant {name} changes nothing in cmake_args")
+check("-DHYPAR_WITH_MPI=ON" in base and "-DHYPAR_BUILD_DRIVERS=ON" in base,
+      "package.py: +mpi +drivers must give HYPAR_WITH_MPI=ON and HYPAR_BUILD_DRIVERS=ON")
+no_mpi = args_for(all_on - {"mpi", "drivers"})  # ~mpi: drivers does not exist (when="+mpi")
+check("-DHYPAR_WITH_MPI=OFF" in no_mpi and "-DHYPAR_BUILD_DRIVERS=OFF" in no_mpi,
+      "package.py: ~mpi must give HYPAR_WITH_MPI=OFF and HYPAR_BUILD_DRIVERS=OFF")
+check(variants.get("drivers", {}).get("when") == "+mpi",
+      "package.py: variant drivers needs when='+mpi' (hypar-stats is built only with MPI)")
+check("-DHYPAR_NATIVE=OFF" in base, "package.py: HYPAR_NATIVE must be OFF (Spack chooses the target)")
+
+# ---- names that do not exist yet -----------------------------------------------------------------
+for text, where in [(recipe_text, "package.py"), ((root / "CMakeLists.txt").read_text(), "CMakeLists.txt")]:
+    for missing in ["hypar-sort", "hypar-heat"]:
+        if missing in text and not (root / "drivers" / missing).is_dir():
+            check(False, f"{where}: names {missing}, which does not exist")
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))

@@ -22,25 +22,35 @@ class Hypar(CMakePackage):
     version("main", branch="main")
 
     variant("mpi", default=True, description="Build the distributed layer (hypar::dist) on MPI")
-    variant("openmp", default=True, description="Run the parallel core on OpenMP tasks")
-    variant("drivers", default=True, description="Build hypar-stats, hypar-sort, hypar-heat")
+    # hypar-stats runs on the distributed layer, so the drivers exist only with +mpi.
+    variant(
+        "drivers", default=True, when="+mpi", description="Build the hypar-stats command-line driver"
+    )
 
+    depends_on("c", type="build")
     depends_on("cxx", type="build")
     depends_on("cmake@3.21:", type="build")
     depends_on("mpi", when="+mpi")
     depends_on("eigen@3.3:")
-    depends_on("boost@1.70:")
+    depends_on("boost@1.70:")  # headers only: Boost.Lockfree
+    depends_on("cli11@2:", when="+drivers")
+    depends_on("nlohmann-json@3.2:", when="+drivers")
     depends_on("googletest@1.10:", type="test")
-    depends_on("llvm-openmp", when="+openmp %apple-clang")
+    depends_on("zlib-api", type="test")  # the reference for the CRC-32 kernel's tests
+    # The parallel core runs on OpenMP tasks, always: GCC and Clang bring OpenMP, Apple's Clang
+    # needs LLVM's runtime.
+    depends_on("llvm-openmp", when="%apple-clang")
 
-    # The parallel core (pools, join, parallel iterators) is built on OpenMP tasks.
-    conflicts("~openmp", msg="hypar's parallel core runs on OpenMP tasks; +openmp is required")
+    # C++20 as hypar uses it: concepts, <ranges>, std::bit_cast, <bit>, <semaphore>, <span>.
     conflicts("%gcc@:10", msg="hypar needs C++20 (GCC 11 or newer)")
+    conflicts("%clang@:13", msg="hypar needs C++20 (Clang 14 or newer)")
+    conflicts("%apple-clang@:13", msg="hypar needs C++20 (Apple Clang 14 or newer)")
 
     def cmake_args(self):
         return [
             self.define_from_variant("HYPAR_WITH_MPI", "mpi"),
-            self.define_from_variant("HYPAR_BUILD_DRIVERS", "drivers"),
+            # A conditional variant: absent with ~mpi, and then there are no drivers to build.
+            self.define("HYPAR_BUILD_DRIVERS", self.spec.satisfies("+drivers")),
             self.define("HYPAR_BUILD_TESTS", self.run_tests),
             self.define("HYPAR_BUILD_EXAMPLES", False),
             self.define("HYPAR_BUILD_BENCHMARKS", False),
