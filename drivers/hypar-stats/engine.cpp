@@ -2,25 +2,56 @@
 #include "engine.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <hypar/chan.hpp>
 #include <hypar/flow.hpp>
 #include <hypar/sync.hpp>
 #include <memory>
+#include <mutex>
+#include <semaphore>
 #include <span>
+#include <unordered_map>
 #include <utility>
 
 namespace hypar_stats {
+
+std::string describe_error(std::int32_t error_code) {
+  if (error_code == error_file_changed)
+    return "file changed while it was counted (replaced, or shorter than measured)";
+  return std::strerror(error_code);
+}
+
+std::size_t reader_count(std::size_t threads) {
+  return std::clamp<std::size_t>(threads / 2, 1, 8);  // a page-cache copy is faster than a count
+}
+
+std::size_t buffer_count(std::size_t threads) {
+  threads = std::max<std::size_t>(1, threads);
+  return 2 * threads + reader_count(threads);
+}
+
+std::size_t buffer_size(const EngineOptions& options) {
+  constexpr std::size_t floor = std::size_t{64} << 10;
+  const std::size_t wanted = std::max<std::size_t>(4096, options.buffer_bytes);
+  const std::size_t fits = buffer_budget_bytes / buffer_count(options.threads);
+  return std::min(wanted, std::max(fits, floor));
+}
+
 namespace {
+
+using hypar::dist::FileChunk;
 
 /// One read: a block of a chunk.
 struct Block {
   std::size_t chunk = 0;
   std::uint64_t offset = 0;  // in the file
-  std::uint64_t length = 0;
+  std::uint64_t length = 0;  // 0 for a chunk read to end of file
 };
 
 /// Reads up to `size` bytes at `offset`; returns the bytes read (fewer at end of file) or -errno.
@@ -34,89 +65,185 @@ long long read_at(int fd, std::byte* buffer, std::size_t size, std::uint64_t off
       return -errno;
     }
     if (n == 0)
-      break;  // end of file: the file shrank since it was partitioned
+      break;  // end of file
     done += static_cast<std::size_t>(n);
   }
   return static_cast<long long>(done);
 }
 
-/// A read buffer of EngineOptions::buffer_bytes, not zeroed (pread fills what is counted).
+/// A read buffer, not zeroed (pread fills what is counted).
 using Buffer = std::unique_ptr<std::byte[]>;
 
-/// A block read into a buffer (or the reason it could not be).
-struct Filled {
-  const Chunk* chunk = nullptr;
-  std::uint64_t offset = 0;
-  Buffer buffer;
-  std::size_t size = 0;  ///< bytes read (fewer than asked if the file shrank)
-  std::int32_t error_code = 0;
+/// A fixed number of buffers, made on first use. take() waits while all are in use; give() hands
+/// one back. Only readers take, and counters always give back, so a wait always ends.
+class BufferPool {
+ public:
+  BufferPool(std::size_t count, std::size_t bytes) : free_(count), tokens_(count), bytes_(bytes) {}
+  Buffer take() {
+    tokens_.acquire();
+    Buffer b = free_.pop().value_or(nullptr);
+    return b ? std::move(b) : std::make_unique_for_overwrite<std::byte[]>(bytes_);
+  }
+  void give(Buffer b) {
+    (void)free_.push(std::move(b));  // never full: at most `count` buffers exist
+    tokens_.release();
+  }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  hypar::ArrayQueue<Buffer> free_;
+  std::counting_semaphore<> tokens_;
+  std::size_t bytes_;
 };
 
-/// Reads one block into `buffer`.
-Filled read_block(const Chunk& chunk, const Block& block, Buffer buffer) {
-  Filled filled{&chunk, block.offset, std::move(buffer), 0, 0};
-  const int fd = ::open(chunk.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    filled.error_code = errno;
-    return filled;
+/// A file of this rank, opened once by whichever reader needs it first, closed after the read of
+/// its last block.
+struct OpenFile {
+  std::once_flag once;
+  int fd = -1;
+  std::int32_t error = 0;
+  std::atomic<std::size_t> blocks_left{0};
+
+  void open(const FileChunk& chunk) {
+    fd = ::open(chunk.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      error = errno;
+      return;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      error = errno;
+    } else if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_ino) != chunk.inode ||
+               static_cast<std::uint64_t>(st.st_size) < chunk.file_size) {
+      // Not the file rank 0 measured (st_dev is not compared: a network file system may number
+      // its device differently on every node), or shorter than it was.
+      error = error_file_changed;
+    }
   }
-  const long long got =
-      read_at(fd, filled.buffer.get(), static_cast<std::size_t>(block.length), block.offset);
-  ::close(fd);
-  if (got < 0) {
-    filled.error_code = static_cast<std::int32_t>(-got);
-  } else {
-    filled.size = static_cast<std::size_t>(got);
+  void done_with_block() {
+    if (blocks_left.fetch_sub(1, std::memory_order_acq_rel) == 1 && fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
   }
-  return filled;
+};
+
+/// A block read into a buffer (or the reason it could not be, or skipped after a failure).
+struct Filled {
+  std::size_t chunk = 0;
+  std::uint64_t offset = 0;
+  Buffer buffer;
+  std::size_t size = 0;  ///< bytes read
+  std::int32_t error_code = 0;
+  bool skipped = false;               ///< not read: an earlier file failed
+  bool counted = false;               ///< a chunk read to EOF: `stats` is final
+  hypar::kernels::TextStats stats{};  ///< when `counted`
+};
+
+/// Reads a whole chunk of unknown size to end of file, counting it buffer by buffer.
+void read_to_end(int fd, Filled& filled, std::size_t buffer_bytes) {
+  filled.counted = true;
+  std::uint64_t at = 0;
+  for (;;) {
+    const long long got = read_at(fd, filled.buffer.get(), buffer_bytes, at);
+    if (got < 0) {
+      filled.error_code = static_cast<std::int32_t>(-got);
+      return;
+    }
+    if (got == 0)
+      return;
+    const auto n = static_cast<std::size_t>(got);
+    filled.stats = hypar::kernels::merge(
+        filled.stats,
+        hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer.get(), n)));
+    filled.size += n;
+    at += n;
+  }
 }
 
 }  // namespace
 
-std::vector<Piece> count_chunks(const std::vector<Chunk>& chunks, const EngineOptions& options,
+std::vector<Piece> count_chunks(const std::vector<FileChunk>& chunks, const EngineOptions& options,
                                 const std::function<void(std::uint64_t)>& progress) {
-  const std::size_t buffer_bytes = std::max<std::size_t>(4096, options.buffer_bytes);
+  const std::size_t threads = std::max<std::size_t>(1, options.threads);
+  BufferPool pool(buffer_count(threads), buffer_size(options));
+
+  // One OpenFile per file of this rank, shared by its chunks; blocks in file order.
+  std::unordered_map<std::size_t, std::size_t> slot_of;  // file_index -> slot
+  std::vector<std::size_t> slot(chunks.size());
+  for (std::size_t c = 0; c < chunks.size(); ++c)
+    slot[c] = slot_of.emplace(chunks[c].file_index, slot_of.size()).first->second;
+  std::vector<OpenFile> files(slot_of.size());
   std::vector<Block> blocks;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
-    for (std::uint64_t at = 0; at < chunks[c].length; at += buffer_bytes) {
-      blocks.push_back(
-          {c, chunks[c].offset + at, std::min<std::uint64_t>(buffer_bytes, chunks[c].length - at)});
+    const FileChunk& chunk = chunks[c];
+    const std::size_t before = blocks.size();
+    if (chunk.to_end_of_file() || chunk.length == 0) {
+      blocks.push_back({c, chunk.offset, 0});  // opened (and read to EOF) even when empty
     }
+    for (std::uint64_t at = 0; at < chunk.length; at += pool.bytes()) {
+      blocks.push_back(
+          {c, chunk.offset + at, std::min<std::uint64_t>(pool.bytes(), chunk.length - at)});
+    }
+    files[slot[c]].blocks_left += blocks.size() - before;
   }
-  const std::size_t threads = std::max<std::size_t>(1, options.threads);
-  // Buffers circulate: a reader takes one, a counter gives it back. The pool never blocks: an
-  // empty pool means more blocks are in flight than ever before, and a new buffer is made. The
-  // pipeline bounds the blocks in flight (readers' batches, the queue into the count stage,
-  // counters' batches), and the pool is sized to hold them all, so no buffer is ever dropped and
-  // made again: memory stays at a few buffers per thread.
-  const std::size_t readers =
-      std::max<std::size_t>(1, threads / 2);  // a page-cache copy is faster than a count
-  const std::size_t in_flight =
-      2 * (readers + threads) * std::min<std::size_t>(threads, 64) + threads + 2;
-  hypar::ArrayQueue<Buffer> pool(in_flight);
+
+  std::atomic<bool> failed{false};
   hypar::ThreadLocal<std::vector<Piece>> counted;
   auto read = [&](const Block& block) {
-    Buffer buffer = pool.pop().value_or(nullptr);
-    if (!buffer)
-      buffer = std::make_unique_for_overwrite<std::byte[]>(buffer_bytes);
-    return read_block(chunks[block.chunk], block, std::move(buffer));
+    const FileChunk& chunk = chunks[block.chunk];
+    OpenFile& file = files[slot[block.chunk]];
+    Filled filled{block.chunk, block.offset, nullptr, 0, 0, false, false, {}};
+    if (options.stop_at_first_error && failed.load(std::memory_order_relaxed)) {
+      filled.skipped = true;
+    } else {
+      std::call_once(file.once, [&] { file.open(chunk); });
+      if (file.error != 0) {
+        filled.error_code = file.error;
+      } else {
+        filled.buffer = pool.take();
+        if (chunk.to_end_of_file()) {
+          read_to_end(file.fd, filled, pool.bytes());
+        } else if (block.length > 0) {
+          const long long got = read_at(file.fd, filled.buffer.get(),
+                                        static_cast<std::size_t>(block.length), block.offset);
+          if (got < 0) {
+            filled.error_code = static_cast<std::int32_t>(-got);
+          } else if (static_cast<std::uint64_t>(got) != block.length) {
+            filled.error_code = error_file_changed;  // end of file early: it shrank
+          } else {
+            filled.size = static_cast<std::size_t>(got);
+          }
+        }
+      }
+      if (filled.error_code != 0)
+        failed.store(true, std::memory_order_relaxed);
+    }
+    file.done_with_block();
+    return filled;
   };
   auto count = [&](Filled filled) {
-    Piece piece;
-    piece.file_index = filled.chunk->file_index;
-    piece.offset = filled.offset;
-    piece.error_code = filled.error_code;
-    if (filled.error_code == 0) {
-      piece.stats =
-          hypar::kernels::text_stats(std::span<const std::byte>(filled.buffer.get(), filled.size));
+    if (!filled.skipped) {
+      Piece piece;
+      piece.file_index = chunks[filled.chunk].file_index;
+      piece.offset = filled.offset;
+      piece.error_code = filled.error_code;
+      if (filled.error_code == 0) {
+        piece.stats = filled.counted ? filled.stats
+                                     : hypar::kernels::text_stats(std::span<const std::byte>(
+                                           filled.buffer.get(), filled.size));
+      }
+      counted.local().push_back(piece);
     }
-    counted.local().push_back(piece);
-    (void)pool.push(std::move(filled.buffer));  // a full pool drops the buffer
+    if (filled.buffer)
+      pool.give(std::move(filled.buffer));
     return filled.size;
   };
+  // Capacity 1: one block per batch, so a reader holds at most the buffer it fills (see
+  // engine.hpp); a hand-off per 4 MiB block costs nothing next to reading it.
   hypar::Pipeline::from(std::span<const Block>(blocks))
-      .stage(read, {.workers = readers, .capacity = threads})
-      .stage(count, {.workers = threads, .capacity = threads})
+      .stage(read, {.workers = reader_count(threads), .capacity = 1})
+      .stage(count, {.workers = threads, .capacity = 1})
       .for_each([&](std::size_t bytes) {
         if (progress)
           progress(bytes);

@@ -2,23 +2,32 @@
 //
 //   mpirun -n RANKS hypar-stats [--format table|csv|json] [--threads N] [--chunk-size SIZE] PATH...
 //
-// 1. rank 0 expands the inputs (files, directories walked in sorted order) and broadcasts them;
-// 2. dist::partition_files balances the bytes over the ranks, cutting big files after newlines;
-// 3. each rank counts its chunks (engine.hpp: reader thread -> bounded channel -> counting workers
-//    running the SIMD text_stats kernel), then coalesces its pieces per file;
-// 4. the pieces and errors meet on rank 0, which merges them in file order and prints;
-// 5. every rank exits with the same code: 0 all counted, 1 some inputs failed, 2 usage or fatal.
+// run() reads as its phases:
+// 1. expand_inputs: rank 0 reads --files-from and walks the inputs (directories in sorted order)
+//    and broadcasts the list;
+// 2. partition: dist::partition_files balances the bytes over the ranks, cutting big files after
+//    newlines (rank 0 opens every file once to measure it);
+// 3. count: each rank counts its chunks (engine.hpp: reader threads -> bounded channel ->
+//    counting workers running the SIMD text_stats kernel), then coalesces its pieces per file;
+// 4. merge_on_root: the pieces meet on rank 0, which merges them in file order;
+// 5. report: rank 0 prints one stderr line per bad input and the table, CSV or JSON on stdout,
+//    checking that stdout really took it ("write error" otherwise).
+// Every rank exits with the same code: 0 all counted, 1 some inputs failed (or the results could
+// not be written), 2 usage or fatal error.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <hypar/core.hpp>
 #include <hypar/dist.hpp>
 #include <hypar/io/walk.hpp>
-#include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,6 +38,7 @@
 
 namespace {
 
+using hypar::dist::Communicator;
 using hypar_stats::FileResult;
 using hypar_stats::Options;
 
@@ -36,152 +46,139 @@ constexpr int exit_ok = 0;
 constexpr int exit_some_failed = 1;
 constexpr int exit_fatal = 2;
 
-/// Packs strings into one buffer for a broadcast ('\0' separated; paths never hold a NUL).
-std::string pack(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    out += s;
-    out += '\0';
-  }
-  return out;
-}
-std::vector<std::string> unpack(const std::string& packed) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < packed.size(); ++i) {
-    if (packed[i] == '\0') {
-      out.emplace_back(packed, start, i - start);
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-/// The expanded inputs, known on every rank: rank 0 walks, the others receive.
-std::vector<hypar::io::InputFile> expand_everywhere(hypar::dist::Communicator& comm,
-                                                    const std::vector<std::string>& inputs,
-                                                    const hypar::io::WalkOptions& walk) {
-  std::vector<std::string> fields;
-  if (comm.rank() == 0) {
-    for (const auto& f : hypar::io::expand_inputs(inputs, walk)) {
-      fields.push_back(f.path);
-      fields.push_back(std::to_string(f.size));
-      fields.push_back(std::to_string(f.error_code));
-      fields.push_back(f.error);
-    }
-  }
-  std::string packed = pack(fields);
-  comm.broadcast(packed, 0);
-  fields = unpack(packed);
+/// The inputs, the same on every rank.
+struct Inputs {
   std::vector<hypar::io::InputFile> files;
-  for (std::size_t i = 0; i + 3 < fields.size(); i += 4) {
-    hypar::io::InputFile f;
-    f.path = fields[i];
-    f.size = std::stoull(fields[i + 1]);
-    f.error_code = std::stoi(fields[i + 2]);
-    f.error = fields[i + 3];
-    files.push_back(std::move(f));
-  }
-  return files;
+  std::vector<std::string> display;  ///< names shown for the built-in corpus (else empty)
+};
+
+/// The size and error of an InputFile, as they travel between ranks.
+struct FileFacts {
+  std::uint64_t size;
+  std::int32_t error_code;
+};
+
+/// Writes all of `text` to standard output; returns 0 or the errno of the failed write/flush.
+int write_stdout(const std::string& text) {
+  if (!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
+    return errno != 0 ? errno : EIO;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    return errno != 0 ? errno : EIO;
+  return 0;
 }
 
-/// Reads --files-from on rank 0 and shares the list; an unreadable list is fatal on every rank.
-std::optional<std::vector<std::string>> read_list_everywhere(hypar::dist::Communicator& comm,
-                                                             const std::string& list_path) {
-  std::string packed;
-  int ok = 1;
-  if (comm.rank() == 0) {
-    try {
-      packed = pack(hypar::io::read_path_list(list_path));
-    } catch (const hypar::Error& e) {
-      std::fprintf(stderr, "hypar-stats: --files-from: %s\n", e.what());
-      ok = 0;
-    }
-  }
+/// Rank 0's `ok`, on every rank.
+bool agree(const Communicator& comm, int ok) {
   comm.broadcast(ok, 0);
-  if (!ok)
-    return std::nullopt;
-  comm.broadcast(packed, 0);
-  return unpack(packed);
+  return ok != 0;
 }
 
-int run(hypar::dist::Communicator& comm, const Options& options) {
-  const bool root = comm.rank() == 0;
-  const auto start = std::chrono::steady_clock::now();
-
-  // 1. Inputs.
-  std::vector<std::string> inputs = options.paths;
-  std::vector<std::string> display;  // names shown for the built-in corpus
+/// Phase 1. The paths to count on every rank: the arguments, --files-from (read on rank 0), or
+/// the built-in corpus; then walked on rank 0. nullopt when the job cannot start (fatal).
+std::optional<Inputs> expand_inputs(const Communicator& comm, const Options& options) {
+  Inputs in;
+  std::vector<std::string> paths = options.paths;
   if (options.files_from) {
-    auto listed = read_list_everywhere(comm, *options.files_from);
-    if (!listed)
-      return exit_fatal;
-    inputs.insert(inputs.end(), listed->begin(), listed->end());
-  } else if (inputs.empty()) {
+    std::vector<std::string> listed;
+    int ok = 1;
+    if (comm.rank() == 0) {
+      try {
+        listed = hypar::io::read_path_list(*options.files_from);
+      } catch (const hypar::Error& e) {
+        std::fprintf(stderr, "hypar-stats: --files-from: %s\n", e.what());
+        ok = 0;
+      }
+    }
+    if (!agree(comm, ok))
+      return std::nullopt;
+    comm.broadcast(listed, 0);  // lengths travel, so a NUL inside a line stays inside it
+    paths.insert(paths.end(), listed.begin(), listed.end());
+  } else if (paths.empty()) {
     int ok = 1;
     try {
-      inputs = hypar_stats::materialize_corpus();  // on every node; the same folder everywhere
+      paths = hypar_stats::materialize_corpus();  // on every node; the same folder everywhere
     } catch (const std::exception& e) {
       std::fprintf(stderr, "hypar-stats: rank %d: built-in corpus: %s\n", comm.rank(), e.what());
       ok = 0;
     }
     if (comm.all_reduce(ok, [](int a, int b) { return a < b ? a : b; }) == 0)
-      return exit_fatal;
-    for (const auto& p : inputs)
-      display.push_back("builtin/" + p.substr(p.rfind('/') + 1));
+      return std::nullopt;
+    for (const auto& p : paths)
+      in.display.push_back("builtin/" + p.substr(p.rfind('/') + 1));
   }
+
   hypar::io::WalkOptions walk;
   walk.follow_directory_links = options.follow;
-  const auto files = expand_everywhere(comm, inputs, walk);
+  std::vector<std::string> names, errors;
+  std::vector<FileFacts> facts;
+  if (comm.rank() == 0) {
+    for (auto& f : hypar::io::expand_inputs(paths, walk)) {
+      names.push_back(std::move(f.path));
+      errors.push_back(std::move(f.error));
+      facts.push_back({f.size, f.error_code});
+    }
+  }
+  comm.broadcast(names, 0);
+  comm.broadcast(errors, 0);
+  comm.broadcast(facts, 0);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    in.files.push_back({std::move(names[i]), facts[i].size, facts[i].error_code, errors[i]});
+  return in;
+}
 
-  std::vector<FileResult> results(files.size());
-  std::vector<std::string> countable;        // paths handed to the partitioner
-  std::vector<std::size_t> countable_index;  // their position in `files`
-  bool failed = false;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    results[i].path = display.empty() ? files[i].path : display[i];
-    if (files[i].ok()) {
-      countable.push_back(files[i].path);
-      countable_index.push_back(i);
-    } else {
+/// The result rows in input order, with the walk's errors filled in.
+std::vector<FileResult> initial_results(const Inputs& in) {
+  std::vector<FileResult> results(in.files.size());
+  for (std::size_t i = 0; i < in.files.size(); ++i) {
+    results[i].path = in.display.empty() ? in.files[i].path : in.display[i];
+    if (!in.files[i].ok()) {
       results[i].ok = false;
-      results[i].error = files[i].error;
-      failed = true;
+      results[i].error = in.files[i].error;
     }
   }
-  if (failed && options.fail_fast) {
-    if (root) {
-      for (const auto& r : results) {
-        if (!r.ok)
-          std::fprintf(stderr, "hypar-stats: %s: %s\n", r.path.c_str(), r.error.c_str());
-      }
-      std::fprintf(stderr, "hypar-stats: stopped before counting (--fail-fast)\n");
+  return results;
+}
+
+/// What partition() decided, the same on every rank but for `chunks`.
+struct Partition {
+  std::vector<hypar::dist::FileChunk> chunks;  ///< this rank's share
+  std::vector<std::size_t> input_index;        ///< chunk.file_index -> position in the inputs
+};
+
+/// Phase 2. This rank's share of the files that the walk found usable; files that rank 0 could
+/// not open get their error in `results`.
+Partition partition(const Communicator& comm, const Inputs& in, const Options& options,
+                    std::vector<FileResult>& results) {
+  Partition part;
+  std::vector<std::string> countable;
+  for (std::size_t i = 0; i < in.files.size(); ++i) {
+    if (in.files[i].ok()) {
+      countable.push_back(in.files[i].path);
+      part.input_index.push_back(i);
     }
-    return exit_some_failed;
   }
-
-  // 2. Partition the bytes over the ranks.
-  hypar::dist::PartitionOptions partition;
-  partition.delimiter = '\n';
-  partition.chunk_bytes = options.chunk_bytes;
-  std::vector<hypar::ItemError> partition_errors;
-  const auto chunks = hypar::dist::partition_files(comm, countable, partition, partition_errors);
-
-  // 3. Count this rank's chunks.
-  std::vector<hypar_stats::Chunk> work;
-  for (const auto& c : chunks) {
-    work.push_back({c.path, static_cast<std::uint64_t>(c.file_index),
-                    static_cast<std::uint64_t>(c.offset), static_cast<std::uint64_t>(c.length)});
+  hypar::dist::PartitionOptions po;
+  po.delimiter = '\n';
+  po.chunk_bytes = options.chunk_bytes;
+  std::vector<hypar::ItemError> errors;
+  part.chunks = hypar::dist::partition_files(comm, countable, po, errors);
+  for (const auto& e : errors) {
+    auto& r = results[part.input_index[e.index]];
+    r.ok = false;
+    r.error = e.message;
   }
+  return part;
+}
+
+/// Phase 3. Counts this rank's chunks, drawing progress on rank 0 (a bar on a terminal, lines in
+/// a log) over every rank's bytes; all ranks take part because the counts travel in collectives.
+std::vector<hypar_stats::Piece> count(const Communicator& comm, const Partition& part,
+                                      const Options& options, std::size_t threads) {
   std::uint64_t total_bytes = 0;
-  for (const auto& c : work)
+  for (const auto& c : part.chunks)
     total_bytes += c.length;
-  hypar_stats::EngineOptions engine;
-  engine.threads = options.threads ? options.threads : hypar::default_num_threads();
-  // Progress: drawn by rank 0 only (a bar on a terminal, lines in a log), counting the bytes of
-  // every rank; all ranks take part because the counts travel in collectives. Rank 0 decides.
   const bool terminal = isatty(STDERR_FILENO) == 1;
-  int show_progress = root && options.progress.value_or(terminal) ? 1 : 0;
+  int show_progress = comm.rank() == 0 && options.progress.value_or(terminal) ? 1 : 0;
   comm.broadcast(show_progress, 0);
   std::optional<hypar::dist::Progress> progress;
   if (show_progress != 0) {
@@ -190,85 +187,152 @@ int run(hypar::dist::Communicator& comm, const Options& options) {
                                                                 : hypar::Progress::Style::lines,
                                               .unit = hypar::Progress::Unit::bytes});
   }
-  auto pieces = hypar_stats::count_chunks(work, engine, [&](std::uint64_t n) {
+  hypar_stats::EngineOptions engine;
+  engine.threads = threads;
+  engine.stop_at_first_error = options.fail_fast;
+  auto pieces = hypar_stats::count_chunks(part.chunks, engine, [&](std::uint64_t n) {
     if (progress)
       progress->add(n);
   });
   if (progress)
     progress->finish();
+  return pieces;
+}
 
-  // 4. Everything meets on rank 0.
-  auto all_pieces = comm.gather(pieces, 0);
-  const std::uint64_t bytes_counted = comm.all_reduce(total_bytes, std::plus<>{});
+/// Phase 4. Gathers every rank's pieces on rank 0 and fills in `results` there.
+void merge_on_root(const Communicator& comm, const Partition& part,
+                   const std::vector<hypar_stats::Piece>& pieces,
+                   std::vector<FileResult>& results) {
+  auto all = comm.gather(pieces, 0);
+  if (comm.rank() != 0)
+    return;
+  hypar_stats::coalesce(all);
+  std::map<std::size_t, hypar::kernels::TextStats> stats;
+  for (const auto& p : all) {
+    auto& r = results[part.input_index[p.file_index]];
+    if (p.error_code != 0) {
+      r.ok = false;
+      r.error = hypar_stats::describe_error(p.error_code);
+      continue;
+    }
+    stats[p.file_index] = hypar::kernels::merge(stats[p.file_index], p.stats);
+  }
+  for (const auto& [index, s] : stats) {
+    auto& r = results[part.input_index[index]];
+    if (!r.ok)
+      continue;
+    r.lines = s.lines();
+    r.words = s.words();
+    r.bytes = s.bytes();
+    r.max_line_length = s.max_line_length();
+  }
+}
+
+/// One stderr line per bad input, on rank 0; returns whether there was any.
+bool report_failures(const std::vector<FileResult>& results) {
+  bool any = false;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      std::fprintf(stderr, "hypar-stats: %s: %s\n", hypar_stats::quote_name(r.path).c_str(),
+                   r.error.c_str());
+      any = true;
+    }
+  }
+  return any;
+}
+
+/// Phase 5, on rank 0: the failures on stderr, the results on stdout; returns the exit code.
+int report(const std::vector<FileResult>& results, const Options& options,
+           const hypar_stats::RunInfo& info) {
+  const bool failed = report_failures(results);
+  if (failed && options.fail_fast) {
+    std::fprintf(stderr, "hypar-stats: stopped at the first failure (--fail-fast): no counts\n");
+    return exit_some_failed;
+  }
+  const auto total = hypar_stats::total_of(results);
+  std::ostringstream out;
+  switch (options.format) {
+    case hypar_stats::Format::table:
+      hypar_stats::write_table(out, results, total);
+      break;
+    case hypar_stats::Format::csv:
+      hypar_stats::write_csv(out, results, total);
+      break;
+    case hypar_stats::Format::json:
+      hypar_stats::write_json(out, results, total, info);
+      break;
+  }
+  if (const int error = write_stdout(out.str()); error != 0) {
+    std::fprintf(stderr, "hypar-stats: write error: %s\n", std::strerror(error));
+    return exit_some_failed;
+  }
+  if (options.format == hypar_stats::Format::table) {
+    std::fprintf(stderr,
+                 "hypar-stats: %zu files, %.3f GB in %.3f s (%.2f GB/s) on %d ranks x %d threads\n",
+                 results.size(), static_cast<double>(info.bytes) / 1e9, info.seconds,
+                 info.seconds > 0 ? static_cast<double>(info.bytes) / info.seconds / 1e9 : 0.0,
+                 info.ranks, info.threads);
+  }
+  return failed ? exit_some_failed : exit_ok;
+}
+
+int run(const Communicator& comm, const Options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool root = comm.rank() == 0;
+  const auto in = expand_inputs(comm, options);
+  if (!in)
+    return exit_fatal;
+  auto results = initial_results(*in);
+  const auto part = partition(comm, *in, options, results);
+  // --fail-fast: a file the walk or rank 0's open refused stops the job before counting (the
+  // results are the same on every rank, so every rank stops).
+  const bool failed_early =
+      std::any_of(results.begin(), results.end(), [](const FileResult& r) { return !r.ok; });
+  if (options.fail_fast && failed_early) {
+    if (root) {
+      report_failures(results);
+      std::fprintf(stderr, "hypar-stats: stopped before counting (--fail-fast)\n");
+    }
+    return exit_some_failed;
+  }
+  const std::size_t threads = options.threads ? options.threads : hypar::default_num_threads();
+  const auto pieces = count(comm, part, options, threads);
+  std::uint64_t counted = 0;
+  for (const auto& p : pieces)
+    counted += p.stats.bytes();
+  merge_on_root(comm, part, pieces, results);
+  const std::uint64_t bytes = comm.all_reduce(counted, std::plus<>{});
   int code = exit_ok;
   if (root) {
-    hypar_stats::coalesce(all_pieces);
-    std::map<std::size_t, hypar::kernels::TextStats> stats;
-    for (const auto& e : partition_errors) {
-      auto& r = results[countable_index[e.index]];
-      r.ok = false;
-      r.error = e.message;
-    }
-    for (const auto& p : all_pieces) {
-      auto& r = results[countable_index[p.file_index]];
-      if (p.error_code != 0) {
-        r.ok = false;
-        r.error = std::strerror(p.error_code);
-        continue;
-      }
-      auto& s = stats[p.file_index];
-      s = hypar::kernels::merge(s, p.stats);
-    }
-    for (std::size_t k = 0; k < countable_index.size(); ++k) {
-      auto& r = results[countable_index[k]];
-      if (!r.ok)
-        continue;
-      const auto it = stats.find(k);
-      if (it == stats.end())
-        continue;  // an empty file: all zero
-      r.lines = it->second.lines();
-      r.words = it->second.words();
-      r.bytes = it->second.bytes();
-      r.max_line_length = it->second.max_line_length();
-    }
-    for (const auto& r : results) {
-      if (!r.ok) {
-        std::fprintf(stderr, "hypar-stats: %s: %s\n", r.path.c_str(), r.error.c_str());
-        code = exit_some_failed;
-      }
-    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const auto total = hypar_stats::total_of(results);
-    hypar_stats::RunInfo info{comm.size(), static_cast<int>(engine.threads), seconds,
-                              bytes_counted};
-    switch (options.format) {
-      case hypar_stats::Format::table:
-        hypar_stats::write_table(std::cout, results, total);
-        std::fprintf(
-            stderr,
-            "hypar-stats: %zu files, %.3f GB in %.3f s (%.2f GB/s) on %d ranks x %zu threads\n",
-            results.size(), static_cast<double>(bytes_counted) / 1e9, seconds,
-            seconds > 0 ? static_cast<double>(bytes_counted) / seconds / 1e9 : 0.0, comm.size(),
-            engine.threads);
-        break;
-      case hypar_stats::Format::csv:
-        hypar_stats::write_csv(std::cout, results, total);
-        break;
-      case hypar_stats::Format::json:
-        hypar_stats::write_json(std::cout, results, total, info);
-        break;
-    }
-    std::cout.flush();
+    code = report(results, options,
+                  hypar_stats::RunInfo{comm.size(), static_cast<int>(threads), seconds, bytes});
   }
   // Every rank leaves with rank 0's verdict, after rank 0 has printed.
   comm.broadcast(code, 0);
   return code;
 }
 
+/// A closed standard output would be reused by the first file the program (or MPI) opens, and
+/// the results would land there. Put a read-only /dev/null in its place: every write to it fails
+/// with EBADF, which is then reported as a write error, as wc reports it.
+void guard_closed_stdout() {
+  if (::fcntl(STDOUT_FILENO, F_GETFD) != -1 || errno != EBADF)
+    return;
+  const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && fd != STDOUT_FILENO) {
+    ::dup2(fd, STDOUT_FILENO);  // dup2 clears FD_CLOEXEC on the copy
+    ::close(fd);
+  } else if (fd == STDOUT_FILENO) {
+    ::fcntl(fd, F_SETFD, 0);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  guard_closed_stdout();
   try {
     // The command line is parsed before MPI starts (parsing is local and the same on every rank):
     // a run that shows progress asks for MPI_THREAD_MULTIPLE, so that the display can sum the
@@ -281,12 +345,17 @@ int main(int argc, char** argv) {
                                                    : hypar::dist::ThreadLevel::funneled);
     auto comm = env.world();
     if (parsed.kind == hypar_stats::ParseOutcome::Kind::exit) {
+      int code = parsed.exit_code;
       if (comm.rank() == 0) {
-        std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
-        std::fflush(nullptr);
+        if (parsed.to_stderr) {
+          std::fputs(parsed.output.c_str(), stderr);
+        } else if (const int error = write_stdout(parsed.output); error != 0) {
+          std::fprintf(stderr, "hypar-stats: write error: %s\n", std::strerror(error));
+          code = exit_some_failed;
+        }
       }
-      comm.barrier();
-      return parsed.exit_code;
+      comm.broadcast(code, 0);
+      return code;
     }
     try {
       return run(comm, parsed.options);

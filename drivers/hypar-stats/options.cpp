@@ -2,13 +2,65 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdlib>
 #include <hypar/version.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "corpus.hpp"
 
 namespace hypar_stats {
+namespace {
+
+/// Options that take a value, and flags that take none.
+constexpr std::array valued = {"--files-from", "--format", "--threads", "--chunk-size"};
+constexpr std::array flags = {"--progress",  "--no-progress", "--follow",
+                              "--fail-fast", "--help",        "--version"};
+
+/// What CLI11 lets through and should not: "--chunk-size=" (an empty value, after which CLI11
+/// takes the next argument as the value) and "--follow=3" (a value for a flag). Returns the
+/// complaint, or "" when argv is fine. Stops at "--", after which everything is a path.
+std::string misused_option(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--")
+      break;
+    const auto eq = arg.find('=');
+    if (!arg.starts_with("--") || eq == std::string_view::npos)
+      continue;
+    const std::string name(arg.substr(0, eq));
+    if (std::find(valued.begin(), valued.end(), name) != valued.end() && eq + 1 == arg.size())
+      return name + " needs a value (" + name + "=VALUE or " + name + " VALUE)";
+    if (std::find(flags.begin(), flags.end(), name) != flags.end())
+      return name + " takes no value";
+  }
+  return "";
+}
+
+/// Without --threads: a thread count above max_threads in the variables hypar reads, or "".
+std::string env_thread_problem() {
+  for (const char* variable : {"HYPAR_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    const char* value = std::getenv(variable);
+    if (value == nullptr)
+      continue;
+    unsigned long long n = 0;
+    const std::string_view text(value);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc::result_out_of_range || (ec == std::errc{} && n > max_threads)) {
+      return std::string(variable) + "=" + value + " is above the limit of " +
+             std::to_string(max_threads) + " threads per rank";
+    }
+    if (ec == std::errc{} && end == text.data() + text.size() && n > 0)
+      return "";  // the variable hypar will use, and it is fine
+  }
+  return "";
+}
+
+}  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
   ParseOutcome outcome;
@@ -54,6 +106,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     outcome.output = "hypar-stats: " + message + " (try --help)\n";
     return outcome;
   };
+  if (const std::string misuse = misused_option(argc, argv); !misuse.empty())
+    return usage_error(misuse);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -79,6 +133,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   }
   if (threads < 0)
     return usage_error("--threads must be 0 (the default) or more");
+  if (static_cast<unsigned long long>(threads) > max_threads) {
+    return usage_error("--threads " + std::to_string(threads) + " is above the limit of " +
+                       std::to_string(max_threads) + " threads per rank");
+  }
+  if (threads == 0) {
+    if (const std::string problem = env_thread_problem(); !problem.empty())
+      return usage_error(problem);
+  }
   o.threads = static_cast<std::size_t>(threads);
   try {
     o.chunk_bytes = parse_size(chunk);

@@ -36,13 +36,72 @@ void write_table(std::ostream& out, const std::vector<FileResult>& files, const 
       const std::string s = std::to_string(v);
       out << std::string(width - s.size(), ' ') << s << ' ';
     }
-    out << f.path << '\n';
+    out << quote_name(f.path) << '\n';
   };
   for (const auto& f : files) {
     if (f.ok)
       row(f);
   }
   row(total);
+}
+
+std::string quote_name(std::string_view name) {
+  auto control = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
+  if (std::none_of(name.begin(), name.end(), control))
+    return std::string(name);
+  std::string out;
+  bool open = false;  // inside a '...' run
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (control(c) || c == '\'') {
+      if (open)
+        out += '\'';
+      open = false;
+      if (c == '\'') {
+        out += "\\'";
+        continue;
+      }
+      out += "$'";
+      switch (c) {
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default: {
+          const char octal[] = {'\\', static_cast<char>('0' + (c >> 6)),
+                                static_cast<char>('0' + ((c >> 3) & 7)),
+                                static_cast<char>('0' + (c & 7)), '\0'};
+          out += octal;
+        }
+      }
+      out += '\'';
+      continue;
+    }
+    if (!open)
+      out += '\'';
+    open = true;
+    out += ch;
+  }
+  if (open)
+    out += '\'';
+  return out;
 }
 
 std::string csv_field(std::string_view field) {

@@ -33,8 +33,8 @@ enum class Format { table, csv, json };
 /// The total row: sums of the counts of the files that were counted, and the longest line.
 FileResult total_of(const std::vector<FileResult>& files);
 
-/// `wc`-style aligned columns: lines, words, bytes, longest line, path; failed files are left out
-/// (they are reported on stderr); then the total row.
+/// `wc`-style aligned columns: lines, words, bytes, longest line, path (through quote_name);
+/// failed files are left out (they are reported on stderr); then the total row.
 void write_table(std::ostream& out, const std::vector<FileResult>& files, const FileResult& total);
 
 /// CSV with the header `path,lines,words,bytes,max_line_length,error`, one row per file in input
@@ -47,6 +47,14 @@ void write_csv(std::ostream& out, const std::vector<FileResult>& files, const Fi
 /// that are not valid UTF-8 have their bad bytes replaced by U+FFFD.
 void write_json(std::ostream& out, const std::vector<FileResult>& files, const FileResult& total,
                 const RunInfo& run);
+
+/// A file name as the table and the error lines show it: unchanged unless it holds a control byte
+/// (below 0x20, or 0x7f: a newline, an escape sequence, a NUL), which would break the one-line
+/// rows or drive the terminal; then it is shell-quoted as GNU wc quotes a name with a newline
+/// ('a'$'\n''b': plain runs in single quotes, control bytes as $'\n' or $'\ooo', a quote as
+/// \'), so the shell reads it back as the same bytes. wc quotes only names with a newline and
+/// prints other control bytes raw; bytes from 0x80 up (UTF-8) stay as they are, as in wc.
+std::string quote_name(std::string_view name);
 
 /// One CSV field, quoted when it holds a comma, a quote, CR or LF (quotes doubled).
 std::string csv_field(std::string_view field);

@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 stats, ranks = sys.argv[1], int(sys.argv[2])
 mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
@@ -295,6 +296,163 @@ try:
         for f in j["files"]:
             check(f["path"].startswith("builtin/"), f["path"])
         check(j["total"]["bytes"] > 60 << 20, "synthetic file missing")
+    # --- the holes a hostile probe found (issue 11) ---
+    # Open MPI settings that scripts/run-main.sh and jobscripts/stats-hybrid-mpirun.sbatch set so
+    # that a non-zero exit is reported without mpirun's banner or its 1 s kill delay.
+    QUIET_MPI = {"OMPI_MCA_orte_execute_quiet": "1", "OMPI_MCA_odls_base_sigkill_timeout": "0"}
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+    def rank_wrapped(shell_tail, args, env_extra=None):
+        """Runs every rank as `sh -c 'hypar-stats ARGS SHELL_TAIL'`, noting its status; returns
+        (mpiexec's exit code, stderr, [each rank's exit code])."""
+        d = tempfile.mkdtemp(dir=tmp)
+        script = ('"$0" --no-progress "$@" ' + shell_tail + '; rc=$?; echo $rc > "' + d +
+                  '/rc.${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}"; exit $rc')
+        env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
+        p = subprocess.run(mpiexec + ["sh", "-c", script, stats] + list(args), capture_output=True,
+                           timeout=TIMEOUT, env=env)
+        codes = [int(open(os.path.join(d, f)).read()) for f in sorted(os.listdir(d))]
+        return p.returncode, p.stderr.decode("utf-8", "replace"), codes
+
+    @case("files whose size reads as 0 are read to end of file, as wc reads them")
+    def _():
+        rc, out, err = run(["--format", "csv", "/proc/version", "/proc/self/status"])
+        check(rc == 0, f"exit {rc}: {err}")
+        rows = parse_csv(out)
+        want = wc("/proc/version")
+        got = dict(zip(["lines", "words", "bytes", "max_line_length"], map(int, rows[0][1:5])))
+        check(got == want, f"/proc/version: {got} != wc {want}")
+        check(int(rows[1][1]) > 5 and int(rows[1][3]) > 100, f"/proc/self/status counted empty: {rows[1]}")
+
+    @case("a file that reads as empty but cannot be opened is an error row")
+    def _():
+        path = "/proc/sys/vm/drop_caches"
+        if not os.path.exists(path) or os.access(path, os.R_OK):
+            return
+        rc, out, err = run(["--format", "csv", path, paths[0]])
+        check(rc == 1, f"exit {rc}: {err}")
+        rows = parse_csv(out)
+        check(rows[0][1] == "" and "ermission" in rows[0][5], f"row {rows[0]}")
+        check(rows[1][5] == "", f"the next file is still counted: {rows[1]}")
+
+    @case("results that cannot be written: 'write error', exit 1 on every rank")
+    def _():
+        for tail, reason in (("> /dev/full", "No space left on device"), (">&-", "Bad file descriptor")):
+            rc, err, codes = rank_wrapped(tail, ["--format", "csv", paths[0]], QUIET_MPI)
+            check(f"hypar-stats: write error: {reason}" in err, f"{tail}: stderr {err!r}")
+            check(rc == 1, f"{tail}: job exit {rc}")
+            # mpirun ends the other ranks once one exits non-zero; to see every rank's own status,
+            # let them all finish (mpirun's own status is then 0, so it is checked above).
+            rc, err, codes = rank_wrapped(tail, ["--format", "csv", paths[0]],
+                                          dict(QUIET_MPI, OMPI_MCA_orte_abort_on_non_zero_status="0"))
+            check(codes == [1] * ranks, f"{tail}: rank exit codes {codes}")
+
+    @case("absurd thread counts are usage errors naming the flag or the variable")
+    def _():
+        for args, env, name in ((["--threads", "20000"], {}, "--threads"),
+                                ([], {"OMP_NUM_THREADS": "20000"}, "OMP_NUM_THREADS"),
+                                ([], {"HYPAR_NUM_THREADS": "20000"}, "HYPAR_NUM_THREADS")):
+            rc, out, err = run(args + [paths[0]], env_extra=env)
+            check(rc == 2, f"{args} {env}: exit {rc}")
+            check(name in err and "4096" in err, f"{args} {env}: message {err!r}")
+        rc, out, err = run(["--threads", "4096", "--format", "csv", paths[0]])
+        check(rc == 0, f"4096 threads is within the limit: exit {rc}: {err}")
+
+    @case("option misuse: an empty --chunk-size= and a value for a flag are usage errors")
+    def _():
+        for args in (["--chunk-size=", paths[0]], ["--follow=3", paths[0]], ["--fail-fast=yes", paths[0]],
+                     ["--threads=", "2", paths[0]]):
+            rc, out, err = run(args)
+            check(rc == 2 and out == "", f"{args}: exit {rc}, stdout {out!r}")
+            check(args[0].split("=")[0] in err, f"{args}: message {err!r}")
+
+    @case("a NUL inside a --files-from line is one error row, not two paths")
+    def _():
+        lst = os.path.join(tmp, "nul-list.txt")
+        with open(lst, "wb") as f:
+            f.write(paths[0].encode() + b"\0" + paths[1].encode() + b"\n" + paths[2].encode() + b"\n")
+        rc, out, err = run(["--format", "csv", "--files-from", lst])
+        check(rc == 1, f"exit {rc}: {err}")
+        rows = parse_csv(out)
+        check(len(rows) == 3, f"{len(rows)} rows (two inputs and the total): {rows}")
+        check(rows[0][1] == "" and "NUL" in rows[0][5], f"row {rows[0]}")
+        check(rows[1][0] == paths[2] and rows[1][5] == "", f"row {rows[1]}")
+
+    @case("one bad input among many: one stderr line per bad input, no banner, no delay, exit 1")
+    def _():
+        good = paths[:200]
+        bad = ["/nonexistent/one", "/nonexistent/two"]
+        env = dict(os.environ, OMP_NUM_THREADS="1", **QUIET_MPI)
+        def timed(args):
+            best = None
+            for _ in range(2):
+                t = time.monotonic()
+                p = subprocess.run(mpiexec + [stats, "--no-progress", "--format", "csv"] + args,
+                                   capture_output=True, timeout=TIMEOUT, env=env)
+                elapsed = time.monotonic() - t
+                best = elapsed if best is None else min(best, elapsed)
+            return p, best
+        clean, t_clean = timed(good)
+        check(clean.returncode == 0, f"clean run exit {clean.returncode}")
+        p, t_bad = timed(good[:100] + bad[:1] + good[100:] + bad[1:])
+        lines = p.stderr.decode("utf-8", "replace").splitlines()
+        check(p.returncode == 1, f"exit {p.returncode}")
+        check(len(lines) == 2 and all(l.startswith("hypar-stats: /nonexistent/") for l in lines),
+              f"stderr is not one line per bad input: {lines}")
+        check(t_bad < t_clean + 0.5, f"a bad input costs {t_bad - t_clean:.2f} s more")
+        for f in ("scripts/run-main.sh", "jobscripts/stats-hybrid-mpirun.sbatch"):
+            text = open(os.path.join(repo, f)).read()
+            for k in QUIET_MPI:
+                check(k.replace("OMPI_MCA_", "") in text, f"{f} does not set {k}")
+
+    @case("--fail-fast stops for a file that fails while counting, with no counts printed")
+    def _():
+        if not os.path.exists("/proc/self/mem"):
+            return
+        rc, out, err = run(["--format", "csv", "/proc/self/mem", paths[0]])  # opens, read fails
+        check(rc == 1, f"exit {rc}: {err}")
+        rows = parse_csv(out)
+        check(rows[0][5] != "" and rows[1][5] == "", f"without --fail-fast: an error row and a count: {rows}")
+        rc, out, err = run(["--fail-fast", "--format", "csv", "/proc/self/mem", paths[0]])
+        check(rc == 1 and out == "", f"exit {rc}, stdout {out!r}")
+        check("/proc/self/mem" in err and "--fail-fast" in err, f"stderr {err!r}")
+
+    @case("the table quotes names with newlines and escape bytes as wc does")
+    def _():
+        d = os.path.join(tmp, "names")
+        os.makedirs(d, exist_ok=True)
+        nl, esc = os.path.join(d, "a\nb"), os.path.join(d, "c\x1b[31md'q")
+        for p in (nl, esc):
+            with open(p, "wb") as f:
+                f.write(b"x y\n")
+        rc, out, err = run(["--format", "table", nl, esc])
+        check(rc == 0, f"exit {rc}: {err}")
+        rows = out.split("\n")
+        check(len(rows) == 4 and rows[3] == "", f"one line per file and the total: {rows}")
+        w = subprocess.run(["wc", "-l", nl], capture_output=True, env=dict(os.environ, LC_ALL="C")).stdout.decode()
+        check(rows[0].split(" ", 4)[-1].split()[-1] == w.split(" ", 1)[1].strip(), f"{rows[0]!r} vs wc {w!r}")
+        for row, name in zip(rows[:2], (nl, esc)):
+            quoted = row.split()[-1]
+            check("\x1b" not in row, f"raw escape byte in {row!r}")
+            back = subprocess.run(["bash", "-c", "printf %s " + quoted], capture_output=True).stdout
+            check(back == name.encode(), f"{quoted} reads back as {back!r}")
+
+    @case("peak memory with 8 threads on a 1 GB sparse file stays under 256 MiB per rank")
+    def _():
+        sparse = os.path.join(tmp, "sparse")
+        with open(sparse, "wb") as f:
+            f.truncate(1 << 30)
+        probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        env = dict(os.environ, HYPAR_NO_LAYOUT_WARNING="1")
+        p = subprocess.run(mpiexec + [sys.executable, "-c", probe, stats, "--no-progress", "--threads", "8",
+                                      "--format", "csv", sparse], capture_output=True, timeout=TIMEOUT, env=env)
+        check(p.returncode == 0, f"exit {p.returncode}: {p.stderr.decode()}")
+        peaks = [int(x) for x in p.stdout.decode().split()]
+        check(len(peaks) == ranks, f"peaks {peaks}")
+        check(max(peaks) < 256 << 10, f"peak RSS {max(peaks) >> 10} MiB per rank")
+        os.remove(sparse)
+
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -93,6 +93,70 @@ void Communicator::broadcast(std::string& text, int root) const {
   broadcast_bytes(text.data(), text.size(), root);
 }
 
+namespace {
+/// Design: a vector of strings travels as two flat arrays, the lengths and the characters laid
+/// end to end, so any byte (NUL included) survives and an empty string is just a zero length.
+struct FlatStrings {
+  std::vector<std::uint64_t> lengths;
+  std::string chars;
+};
+
+FlatStrings flatten(const std::vector<std::string>& values) {
+  FlatStrings flat;
+  flat.lengths.reserve(values.size());
+  std::size_t total = 0;
+  for (const auto& v : values)
+    total += v.size();
+  flat.chars.reserve(total);
+  for (const auto& v : values) {
+    flat.lengths.push_back(v.size());
+    flat.chars += v;
+  }
+  return flat;
+}
+
+std::vector<std::string> unflatten(const std::vector<std::uint64_t>& lengths,
+                                   const std::string& chars) {
+  std::vector<std::string> out;
+  out.reserve(lengths.size());
+  std::size_t at = 0;
+  for (std::uint64_t n : lengths) {
+    if (n > chars.size() - at)
+      throw Error("hypar::dist: string lengths disagree with the characters received");
+    out.emplace_back(chars, at, static_cast<std::size_t>(n));
+    at += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+}  // namespace
+
+void Communicator::broadcast(std::vector<std::string>& values, int root) const {
+  FlatStrings flat;
+  if (rank_ == root)
+    flat = flatten(values);
+  broadcast(flat.lengths, root);
+  broadcast(flat.chars, root);
+  if (rank_ != root)
+    values = unflatten(flat.lengths, flat.chars);
+}
+
+std::vector<std::string> Communicator::gather(const std::vector<std::string>& values,
+                                              int root) const {
+  const FlatStrings flat = flatten(values);
+  const std::vector<std::uint64_t> lengths = gather(flat.lengths, root);
+  const std::vector<char> chars = gather_bytes(flat.chars.data(), flat.chars.size(), root);
+  if (rank_ != root)
+    return {};
+  return unflatten(lengths, std::string(chars.begin(), chars.end()));
+}
+
+std::vector<std::string> Communicator::all_gather(const std::vector<std::string>& values) const {
+  const FlatStrings flat = flatten(values);
+  const std::vector<std::uint64_t> lengths = all_gather(flat.lengths);
+  const std::vector<char> chars = all_gather_bytes(flat.chars.data(), flat.chars.size());
+  return unflatten(lengths, std::string(chars.begin(), chars.end()));
+}
+
 void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {
   // In pieces below 2 GiB: MPI counts are ints.
   char* p = static_cast<char*>(data);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <hypar/dist/partition.hpp>
+#include <optional>
 
 namespace hypar::dist {
 
@@ -23,14 +24,48 @@ struct Piece {
   std::uint64_t length;
 };
 
-/// Per file: its size, or -errno (EINVAL for "not a regular file").
-std::int64_t measure(const std::string& path) {
+/// One file as rank 0 measured it (broadcast to every rank).
+struct Measured {
+  std::uint64_t size = 0;
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+};
+
+/// An open file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+/// Opens `path` for reading and measures it; returns 0 or an errno (EINVAL for "not a regular
+/// file"). A stat first keeps a FIFO from ever being opened; O_NONBLOCK keeps one that replaced the
+/// file since from blocking the open, and fstat then judges what was really opened.
+int measure(const std::string& path, Measured& out, std::optional<Fd>& fd) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
-    return -errno;
+    return errno;
   if (!S_ISREG(st.st_mode))
-    return -EINVAL;
-  return static_cast<std::int64_t>(st.st_size);
+    return EINVAL;
+  fd.emplace(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (fd->get() < 0)
+    return errno;
+  if (::fstat(fd->get(), &st) != 0)
+    return errno;
+  if (!S_ISREG(st.st_mode))
+    return EINVAL;
+  out = {static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_dev),
+         static_cast<std::uint64_t>(st.st_ino)};
+  return 0;
 }
 
 /// Offsets where the chunks of a file end (the last is the file size). Each chunk starts where
@@ -38,8 +73,8 @@ std::int64_t measure(const std::string& path) {
 /// start + chunk_bytes - 1, so it holds at least chunk_bytes and at most one record more; the
 /// searches never overlap, so no byte is read twice. `error` is set to errno when the file cannot
 /// be read.
-std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size,
-                                     const PartitionOptions& o, int& error) {
+std::vector<std::uint64_t> find_cuts(int fd, std::uint64_t size, const PartitionOptions& o,
+                                     int& error) {
   std::vector<std::uint64_t> cuts;
   error = 0;
   if (o.record_size > 0) {
@@ -54,11 +89,6 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
     cuts.push_back(size);
     return cuts;
   }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = errno;
-    return cuts;
-  }
   std::vector<char> buffer(64 << 10);
   std::uint64_t start = 0;
   while (size - start > o.chunk_bytes) {
@@ -70,7 +100,6 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
         if (errno == EINTR)
           continue;
         error = errno;
-        ::close(fd);
         return {};
       }
       if (n == 0)
@@ -87,7 +116,6 @@ std::vector<std::uint64_t> find_cuts(const std::string& path, std::uint64_t size
     cuts.push_back(cut);
     start = cut;
   }
-  ::close(fd);
   cuts.push_back(size);
   return cuts;
 }
@@ -102,16 +130,17 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
     throw Error("hypar::dist::partition_files: chunk_bytes must be above 0");
   // Rank 0 measures and cuts; the others receive the same decisions.
   std::vector<std::int64_t> status(paths.size(), 0);  // 0 fine, else errno
+  std::vector<Measured> measured(paths.size());
   std::vector<Piece> pieces;
   if (comm.rank() == 0) {
     for (std::size_t i = 0; i < paths.size(); ++i) {
-      const std::int64_t size = measure(paths[i]);
-      if (size < 0) {
-        status[i] = -size;
+      std::optional<Fd> fd;
+      status[i] = measure(paths[i], measured[i], fd);
+      if (status[i] != 0)
         continue;
-      }
+      const std::uint64_t size = measured[i].size;
       int error = 0;
-      const auto cuts = find_cuts(paths[i], static_cast<std::uint64_t>(size), options, error);
+      const auto cuts = find_cuts(fd->get(), size, options, error);
       if (error != 0) {
         status[i] = error;
         continue;
@@ -124,6 +153,7 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
     }
   }
   comm.broadcast(status, 0);
+  comm.broadcast(measured, 0);
   comm.broadcast(pieces, 0);
 
   errors.clear();
@@ -146,8 +176,9 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
     const int owner =
         total == 0 ? 0 : static_cast<int>(std::min<wide_uint>(ranks - 1, position * ranks / total));
     if (owner == comm.rank()) {
-      mine.push_back(
-          {paths[p.file_index], static_cast<std::size_t>(p.file_index), p.offset, p.length});
+      const Measured& m = measured[p.file_index];
+      mine.push_back({paths[p.file_index], static_cast<std::size_t>(p.file_index), p.offset,
+                      p.length, m.size, m.device, m.inode});
     }
     position += p.length;
   }

@@ -121,6 +121,11 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& inputs,
       out.push_back(error_entry(input, ENOENT, "empty path"));
       continue;
     }
+    if (input.find('\0') != std::string::npos) {
+      // The system would see only the part before the NUL: a different file. Refuse it.
+      out.push_back(error_entry(input, EINVAL, "file name contains a NUL byte"));
+      continue;
+    }
     walker.visit(input, /*top_level=*/true);
   }
   return out;

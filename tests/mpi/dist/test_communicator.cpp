@@ -100,6 +100,91 @@ TEST(Communicator, BroadcastValuesVectorsStrings) {
   }
 }
 
+/// The strings rank `r` contributes: r of them (rank 0: none), with an empty one, a NUL inside
+/// and bytes of every kind, so lengths, not separators, must carry the boundaries.
+std::vector<std::string> strings_of(int r) {
+  std::vector<std::string> out;
+  for (int i = 0; i < r; ++i) {
+    std::string s = "r" + std::to_string(r) + "i" + std::to_string(i);
+    if (i % 3 == 1)
+      s.clear();
+    if (i % 3 == 2)
+      s += std::string("\0mid\0", 5) + "\n\xff";
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(Communicator, BroadcastsStringVectorsWithAnyBytes) {
+  auto comm = world();
+  for (int root = 0; root < comm.size(); ++root) {
+    const std::vector<std::string> want = {
+        "",    std::string("a\0b", 3), "", std::string(1, '\0'), std::string(70000, 'x') + "end",
+        "\r\n"};
+    std::vector<std::string> v = comm.rank() == root ? want : std::vector<std::string>{"stale"};
+    comm.broadcast(v, root);
+    EXPECT_EQ(v, want);
+    std::vector<std::string> none =
+        comm.rank() == root ? std::vector<std::string>{} : std::vector<std::string>{"stale", ""};
+    comm.broadcast(none, root);
+    EXPECT_TRUE(none.empty());
+    std::vector<std::string> one_empty =
+        comm.rank() == root ? std::vector<std::string>{""} : std::vector<std::string>{};
+    comm.broadcast(one_empty, root);
+    EXPECT_EQ(one_empty, std::vector<std::string>{""});
+  }
+}
+
+TEST(Communicator, GathersUnevenStringVectors) {
+  auto comm = world();
+  std::vector<std::string> want;
+  for (int r = 0; r < comm.size(); ++r) {
+    const auto part = strings_of(r);
+    want.insert(want.end(), part.begin(), part.end());
+  }
+  const auto mine = strings_of(comm.rank());
+  EXPECT_EQ(comm.all_gather(mine), want);
+  for (int root = 0; root < comm.size(); ++root) {
+    const auto got = comm.gather(mine, root);
+    if (comm.rank() == root) {
+      EXPECT_EQ(got, want);
+    } else {
+      EXPECT_TRUE(got.empty());
+    }
+  }
+  // Every rank empty: an empty result, not a crash.
+  EXPECT_TRUE(comm.all_gather(std::vector<std::string>{}).empty());
+  EXPECT_TRUE(comm.gather(std::vector<std::string>{}, 0).empty());
+}
+
+TEST(Communicator, GathersAndBroadcastsUnevenStructVectors) {
+  auto comm = world();
+  // Rank r gives r structs (rank 0 none): uneven sizes and an empty contribution.
+  std::vector<Pair> mine;
+  for (int i = 0; i < comm.rank(); ++i)
+    mine.push_back({comm.rank(), i + 0.25});
+  std::vector<Pair> want;
+  for (int r = 0; r < comm.size(); ++r) {
+    for (int i = 0; i < r; ++i)
+      want.push_back({r, i + 0.25});
+  }
+  auto same = [](const std::vector<Pair>& a, const std::vector<Pair>& b) {
+    if (a.size() != b.size())
+      return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].rank != b[i].rank || a[i].value != b[i].value)
+        return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(same(comm.all_gather(mine), want));
+  const auto at_root = comm.gather(mine, comm.size() - 1);
+  EXPECT_TRUE(same(at_root, comm.rank() == comm.size() - 1 ? want : std::vector<Pair>{}));
+  std::vector<Pair> from_last = comm.rank() == comm.size() - 1 ? want : std::vector<Pair>{};
+  comm.broadcast(from_last, comm.size() - 1);
+  EXPECT_TRUE(same(from_last, want));
+}
+
 TEST(Communicator, AllToAllDeliversEveryPieceInSourceOrder) {
   auto comm = world();
   const int p = comm.size(), me = comm.rank();

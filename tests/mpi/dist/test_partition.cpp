@@ -235,6 +235,47 @@ TEST(Partition, MissingAndSpecialFilesAreErrorsOnEveryRank) {
   check_partition(comm, paths, {});
 }
 
+TEST(Partition, SizeZeroFilesAreOneChunkAndUnopenableOnesAreErrors) {
+  // /proc/version reports size 0 but has content: never cut, one chunk read to end of file.
+  // /proc/sys/vm/drop_caches is write-only even for root: rank 0's open refuses it.
+  auto comm = world();
+  SharedDir dir(comm);
+  const std::string big = dir.path() + "/big";
+  if (comm.rank() == 0)
+    std::ofstream(big) << std::string(100000, 'x') << '\n' << std::string(100000, 'y') << '\n';
+  comm.barrier();
+  const bool locked = access("/proc/sys/vm/drop_caches", F_OK) == 0 &&
+                      access("/proc/sys/vm/drop_caches", R_OK) != 0;
+  std::vector<std::string> paths{"/proc/version", big};
+  if (locked)
+    paths.push_back("/proc/sys/vm/drop_caches");
+  PartitionOptions options;
+  options.chunk_bytes = 4096;
+  std::vector<hypar::ItemError> errors;
+  const auto mine = hypar::dist::partition_files(comm, paths, options, errors);
+  struct stat st {};
+  ASSERT_EQ(stat(big.c_str(), &st), 0);
+  int version_chunks = 0;
+  for (const auto& c : mine) {
+    if (c.file_index == 0) {
+      ++version_chunks;
+      EXPECT_TRUE(c.to_end_of_file());
+      EXPECT_EQ(c.length, 0u);
+    } else {
+      EXPECT_EQ(c.file_index, 1u);
+      EXPECT_FALSE(c.to_end_of_file());
+      EXPECT_EQ(c.file_size, static_cast<std::uint64_t>(st.st_size));
+      EXPECT_EQ(c.inode, static_cast<std::uint64_t>(st.st_ino));
+    }
+  }
+  EXPECT_EQ(comm.all_reduce(version_chunks, std::plus<>{}), 1);
+  ASSERT_EQ(errors.size(), locked ? 1u : 0u);
+  if (locked) {
+    EXPECT_EQ(errors[0].index, 2u);
+    EXPECT_EQ(errors[0].code, EACCES);
+  }
+}
+
 TEST(Partition, ManySmallFilesBalanceAcrossRanks) {
   auto comm = world();
   SharedDir dir(comm);

@@ -114,6 +114,11 @@ class Communicator {
   }
   /// Sends a string from `root` to every rank.
   void broadcast(std::string& text, int root) const;
+  /// Sends a vector of strings from `root` to every rank. Any bytes may appear in the strings
+  /// (NUL included) and strings may be empty: the lengths travel first, then all the characters
+  /// in one buffer. Sequential equivalent: `values = root's values`. Cost: two broadcasts, of
+  /// n + 1 lengths and of the total characters.
+  void broadcast(std::vector<std::string>& values, int root) const;
 
   /// Combines one value per rank with `op` and gives the result on every rank. Sequential
   /// equivalent: op(...op(op(v_0, v_1), v_2)..., v_p-1). Arithmetic types with std::plus,
@@ -178,6 +183,14 @@ class Communicator {
       std::memcpy(static_cast<void*>(all.data()), bytes.data(), bytes.size());
     return all;
   }
+  /// Every rank's strings, concatenated in rank order, on `root` (empty elsewhere). Strings may
+  /// hold any bytes, NUL included, and be empty; ranks may give different numbers. Cost: two
+  /// gathers (MPI_Gatherv), of the lengths and of the characters; O(total bytes) on `root`.
+  std::vector<std::string> gather(const std::vector<std::string>& values, int root) const;
+  /// Every rank's strings, concatenated in rank order, on every rank (as gather, with
+  /// MPI_Allgatherv). Cost: two all-gathers, O(total bytes) on every rank.
+  std::vector<std::string> all_gather(const std::vector<std::string>& values) const;
+
   /// One value per rank, in rank order, on every rank.
   template <class T>
   std::vector<T> all_gather(const T& value) const {

@@ -16,12 +16,21 @@ struct PartitionOptions {
   std::uint64_t chunk_bytes = std::uint64_t{64} << 20;  ///< files larger than this are cut
 };
 
-/// A byte range of one input file.
+/// A byte range of one input file, and which file it was when rank 0 measured it.
 struct FileChunk {
   std::string path;
   std::size_t file_index = 0;  ///< position of the file in the `paths` given
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  /// The file's size when measured. 0 means "size unknown": an empty file, or one whose reported
+  /// size is 0 though it has content (/proc/version): its one chunk (offset 0, length 0) is to be
+  /// read to end of file by the rank that owns it.
+  std::uint64_t file_size = 0;
+  std::uint64_t device = 0;  ///< st_dev of the file measured, to detect a replaced file
+  std::uint64_t inode = 0;   ///< st_ino of the file measured
+
+  /// True for the one chunk of a file of unknown size (read it to end of file).
+  bool to_end_of_file() const { return file_size == 0; }
 };
 
 /// This rank's share of `paths` (collective: every rank passes the same list). Rank 0 looks at
@@ -32,8 +41,10 @@ struct FileChunk {
 /// in exactly one chunk, an empty file is one empty chunk, and a rank gets at most
 /// total/p + chunk_bytes + one record. Chunks come in file order. Cost: one stat per path and a
 /// short read near every cut, on rank 0; one broadcast.
-/// A path that is missing, unreadable or not a regular file gets no chunk: it is reported in
-/// `errors` (the same list on every rank, by index), never thrown.
+/// Rank 0 opens every file (so a file that exists but cannot be opened is an error here), and a
+/// file whose size reads as 0 is never cut: it is one chunk read to end of file (see FileChunk).
+/// A path that is missing, cannot be opened or is not a regular file gets no chunk: it is
+/// reported in `errors` (the same list on every rank, by index), never thrown.
 std::vector<FileChunk> partition_files(const Communicator& comm,
                                        const std::vector<std::string>& paths,
                                        const PartitionOptions& options,

@@ -28,9 +28,9 @@ struct InputFile {
 /// Expands `inputs` in order: a regular file (or a link to one) is itself; a directory becomes its
 /// regular files, walked recursively with entries sorted by name (byte order); anything else (a
 /// missing path, a FIFO, a device, a socket, a dangling link, a directory loop, a directory that
-/// cannot be read) becomes an entry with an error. Never reads file contents, so a FIFO never
-/// blocks it. Sequential code it equals: `find PATH... -type f | sort` per argument, plus errors.
-/// Cost: one stat per entry and one readdir per directory.
+/// cannot be read, a path holding a NUL byte) becomes an entry with an error. Never reads file
+/// contents, so a FIFO never blocks it. Sequential code it equals: `find PATH... -type f | sort`
+/// per argument, plus errors. Cost: one stat per entry and one readdir per directory.
 std::vector<InputFile> expand_inputs(const std::vector<std::string>& inputs,
                                      const WalkOptions& options = {});
 
