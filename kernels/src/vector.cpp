@@ -41,6 +41,24 @@ double combine(double (&acc)[lanes], double tail) noexcept {
   return acc[0] + tail;
 }
 
+// The sum of term(i) for i in [0, n): `lanes` independent accumulators over the full blocks (a
+// vector loop), a scalar tail, combined pairwise. sum and dot share it, so both keep one fixed
+// summation order (the result depends on n only, never on alignment).
+template <class Term>
+double lane_sum(std::size_t n, Term term) noexcept {
+  double acc[lanes] = {};
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+#pragma omp simd
+    for (std::size_t j = 0; j < lanes; ++j)
+      acc[j] += term(i + j);
+  }
+  double tail = 0;
+  for (; i < n; ++i)
+    tail += term(i);
+  return combine(acc, tail);
+}
+
 }  // namespace
 
 void sqrt_inplace(std::span<float> x) noexcept {
@@ -75,36 +93,14 @@ void axpy(double alpha, std::span<const double> x, std::span<double> y) {
 
 double sum(std::span<const double> x) noexcept {
   const double* p = x.data();
-  const std::size_t n = x.size();
-  double acc[lanes] = {};
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
-#pragma omp simd
-    for (std::size_t j = 0; j < lanes; ++j)
-      acc[j] += p[i + j];
-  }
-  double tail = 0;
-  for (; i < n; ++i)
-    tail += p[i];
-  return combine(acc, tail);
+  return lane_sum(x.size(), [p](std::size_t i) { return p[i]; });
 }
 
 double dot(std::span<const double> x, std::span<const double> y) {
   require_same_size(x.size(), y.size(), "dot");
   const double* px = x.data();
   const double* py = y.data();
-  const std::size_t n = x.size();
-  double acc[lanes] = {};
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
-#pragma omp simd
-    for (std::size_t j = 0; j < lanes; ++j)
-      acc[j] += px[i + j] * py[i + j];
-  }
-  double tail = 0;
-  for (; i < n; ++i)
-    tail += px[i] * py[i];
-  return combine(acc, tail);
+  return lane_sum(x.size(), [px, py](std::size_t i) { return px[i] * py[i]; });
 }
 
 double sin_sum(std::span<const double> x) noexcept {

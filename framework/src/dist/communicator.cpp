@@ -2,6 +2,7 @@
 #include <climits>
 #include <hypar/dist/communicator.hpp>
 #include <numeric>
+#include <utility>
 
 namespace hypar {
 
@@ -128,6 +129,18 @@ std::vector<std::string> unflatten(const std::vector<std::uint64_t>& lengths,
   }
   return out;
 }
+/// The displacement of each rank's piece in a v-collective's buffer (the exclusive prefix sums of
+/// `counts`), and the buffer's total size.
+std::pair<std::vector<int>, std::size_t> displacements(const std::vector<int>& counts) {
+  std::vector<int> displs(counts.size());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    displs[i] = checked_count(total);
+    total += static_cast<std::size_t>(counts[i]);
+  }
+  return {std::move(displs), total};
+}
+
 }  // namespace
 
 void Communicator::broadcast(std::vector<std::string>& values, int root) const {
@@ -173,12 +186,7 @@ std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes
   std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
   detail::check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_),
                 "MPI_Gather");
-  std::vector<int> displs(counts.size());
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    displs[i] = checked_count(total);
-    total += static_cast<std::size_t>(counts[i]);
-  }
+  const auto [displs, total] = displacements(counts);
   std::vector<char> all(total);
   detail::check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
                             MPI_BYTE, root, comm_),
@@ -191,12 +199,7 @@ std::vector<char> Communicator::all_gather_bytes(const void* data, std::size_t b
   std::vector<int> counts(static_cast<std::size_t>(size_));
   detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_),
                 "MPI_Allgather");
-  std::vector<int> displs(counts.size());
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    displs[i] = checked_count(total);
-    total += static_cast<std::size_t>(counts[i]);
-  }
+  const auto [displs, total] = displacements(counts);
   std::vector<char> all(total);
   detail::check(MPI_Allgatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
                                MPI_BYTE, comm_),

@@ -228,24 +228,18 @@ class SampleSorter {
     template <bool kEq>
     void classify_depth(const T* x, std::size_t n, std::uint8_t* out, std::size_t* count,
                         Less& less) const {
-      switch (log_k) {
-        case 1:
-          return classify_impl<kEq, 1>(x, n, out, count, less);
-        case 2:
-          return classify_impl<kEq, 2>(x, n, out, count, less);
-        case 3:
-          return classify_impl<kEq, 3>(x, n, out, count, less);
-        case 4:
-          return classify_impl<kEq, 4>(x, n, out, count, less);
-        case 5:
-          return classify_impl<kEq, 5>(x, n, out, count, less);
-        case 6:
-          return classify_impl<kEq, 6>(x, n, out, count, less);
-        case 7:
-          return classify_impl<kEq, 7>(x, n, out, count, less);
-        default:
-          return classify_impl<kEq, 8>(x, n, out, count, less);
-      }
+      classify_by_depth<kEq>(std::make_index_sequence<kMaxLogBuckets>{}, x, n, out, count, less);
+    }
+
+    /// Calls classify_impl<kEq, log_k> (the tree depth as a compile-time constant, 1..8).
+    template <bool kEq, std::size_t... D>
+    void classify_by_depth(std::index_sequence<D...>, const T* x, std::size_t n, std::uint8_t* out,
+                           std::size_t* count, Less& less) const {
+      const int depth = std::clamp(log_k, 1, kMaxLogBuckets);
+      static_cast<void>(
+          ((depth == static_cast<int>(D) + 1 &&
+            (classify_impl<kEq, static_cast<int>(D) + 1>(x, n, out, count, less), true)) ||
+           ...));
     }
 
     template <bool kEq>

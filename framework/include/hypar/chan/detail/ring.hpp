@@ -49,6 +49,11 @@ class Ring {
       : cap_(cap),
         one_lap_(std::bit_ceil(static_cast<std::uint64_t>(cap) + 1)),
         slots_(std::make_unique<Slot[]>(cap)) {
+    static_assert(offsetof(Ring, tail_) - offsetof(Ring, head_) >= false_sharing_distance,
+                  "head and tail must be false_sharing_distance apart: producers and consumers "
+                  "write them from different cores");
+    static_assert(offsetof(Ring, cap_) - offsetof(Ring, tail_) >= false_sharing_distance,
+                  "the read-mostly fields must not share tail's line, which producers write");
     for (std::size_t i = 0; i < cap_; ++i)
       slots_[i].stamp.store(i, std::memory_order_relaxed);
   }
@@ -64,74 +69,35 @@ class Ring {
   /// Moves `v` into the ring and returns true, or returns false when the ring is full and leaves
   /// `v` untouched. `*pos` receives the position taken (rendezvous channels wait on it).
   bool try_push(T& v, std::uint64_t* pos = nullptr) noexcept {
-    Backoff backoff;
-    std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      Slot& slot = slots_[index(tail)];
-      const std::uint64_t stamp = slot.stamp.load(std::memory_order_acquire);
-      if (stamp == tail) {
-        if (tail_.compare_exchange_weak(tail, next(tail), std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
-          ::new (static_cast<void*>(slot.storage)) T(std::move(v));
-          slot.stamp.store(tail + 1, std::memory_order_release);
-          if (pos != nullptr)
-            *pos = tail;
-          return true;
-        }
-        backoff.spin();
-      } else if (stamp + one_lap_ == tail + 1) {
-        // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
-        seq_cst_fence();
-        if (head_.load(std::memory_order_relaxed) + one_lap_ == tail)
-          return false;
-        backoff.spin();
-        tail = tail_.load(std::memory_order_relaxed);
-      } else {
-        // Another producer claimed this position, or the slot is being published: look again.
-        backoff.snooze();
-        tail = tail_.load(std::memory_order_relaxed);
-      }
-    }
+    return push_or_else(v, pos, [this](Slot&, std::uint64_t tail) {
+      // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
+      seq_cst_fence();
+      return head_.load(std::memory_order_relaxed) + one_lap_ == tail;
+    });
   }
 
   /// Like try_push, but when the ring is full the oldest item is removed and returned.
   std::optional<T> force_push(T& v) noexcept {
-    Backoff backoff;
-    std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      Slot& slot = slots_[index(tail)];
-      const std::uint64_t stamp = slot.stamp.load(std::memory_order_acquire);
-      if (stamp == tail) {
-        if (tail_.compare_exchange_weak(tail, next(tail), std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
-          ::new (static_cast<void*>(slot.storage)) T(std::move(v));
-          slot.stamp.store(tail + 1, std::memory_order_release);
-          return std::nullopt;
-        }
-        backoff.spin();
-      } else if (stamp + one_lap_ == tail + 1) {
-        // Full: claim the oldest slot for both sides by moving head_ from tail - one_lap_ (the
-        // CAS fails if a consumer took it first). Producers see the old stamp and a head_ that
-        // is no longer a lap behind tail_, so they wait until tail_ moves too.
-        seq_cst_fence();
-        std::uint64_t head = tail - one_lap_;
-        if (head_.compare_exchange_weak(head, next(tail) - one_lap_, std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
-          tail_.store(next(tail), std::memory_order_seq_cst);
-          T* old_ptr = value(slot);
-          std::optional<T> old(std::move(*old_ptr));
-          old_ptr->~T();
-          ::new (static_cast<void*>(slot.storage)) T(std::move(v));
-          slot.stamp.store(tail + 1, std::memory_order_release);
-          return old;
-        }
-        backoff.spin();
-        tail = tail_.load(std::memory_order_relaxed);
-      } else {
-        backoff.snooze();
-        tail = tail_.load(std::memory_order_relaxed);
+    std::optional<T> old;
+    push_or_else(v, nullptr, [&](Slot& slot, std::uint64_t tail) {
+      // Full: claim the oldest slot for both sides by moving head_ from tail - one_lap_ (the
+      // CAS fails if a consumer took it first). Producers see the old stamp and a head_ that
+      // is no longer a lap behind tail_, so they wait until tail_ moves too.
+      seq_cst_fence();
+      std::uint64_t head = tail - one_lap_;
+      if (!head_.compare_exchange_weak(head, next(tail) - one_lap_, std::memory_order_seq_cst,
+                                       std::memory_order_relaxed)) {
+        return false;
       }
-    }
+      tail_.store(next(tail), std::memory_order_seq_cst);
+      T* old_ptr = value(slot);
+      old.emplace(std::move(*old_ptr));
+      old_ptr->~T();
+      ::new (static_cast<void*>(slot.storage)) T(std::move(v));
+      slot.stamp.store(tail + 1, std::memory_order_release);
+      return true;
+    });
+    return old;
   }
 
   /// Removes the oldest item, or returns nullopt when the ring is empty.
@@ -197,6 +163,40 @@ class Ring {
     std::atomic<std::uint64_t> stamp{0};
     alignas(T) unsigned char storage[sizeof(T)];
   };
+
+  /// The producer loop of try_push and force_push: claims the tail position and moves `v` into
+  /// its slot (returns true). When the slot still holds the previous lap's item, calls
+  /// `when_full(slot, tail)`: true means it has finished the push its own way (given up, or
+  /// evicted the oldest and stored `v`), and push_or_else returns false; false means retry.
+  template <class WhenFull>
+  bool push_or_else(T& v, std::uint64_t* pos, WhenFull when_full) noexcept {
+    Backoff backoff;
+    std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      Slot& slot = slots_[index(tail)];
+      const std::uint64_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (stamp == tail) {
+        if (tail_.compare_exchange_weak(tail, next(tail), std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          ::new (static_cast<void*>(slot.storage)) T(std::move(v));
+          slot.stamp.store(tail + 1, std::memory_order_release);
+          if (pos != nullptr)
+            *pos = tail;
+          return true;
+        }
+        backoff.spin();
+      } else if (stamp + one_lap_ == tail + 1) {
+        if (when_full(slot, tail))
+          return false;
+        backoff.spin();
+        tail = tail_.load(std::memory_order_relaxed);
+      } else {
+        // Another producer claimed this position, or the slot is being published: look again.
+        backoff.snooze();
+        tail = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
 
   std::uint64_t index(std::uint64_t pos) const noexcept { return pos & (one_lap_ - 1); }
   std::uint64_t next(std::uint64_t pos) const noexcept {

@@ -15,28 +15,12 @@ inline constexpr bool is_radix_key_v =
     std::is_integral_v<K> ||
     ((std::is_same_v<K, float> || std::is_same_v<K, double>)&&std::numeric_limits<K>::is_iec559);
 
-template <std::size_t N>
-struct UintOfSize;
-template <>
-struct UintOfSize<1> {
-  using type = std::uint8_t;
-};
-template <>
-struct UintOfSize<2> {
-  using type = std::uint16_t;
-};
-template <>
-struct UintOfSize<4> {
-  using type = std::uint32_t;
-};
-template <>
-struct UintOfSize<8> {
-  using type = std::uint64_t;
-};
-
-/// The unsigned integer type of a radix key type.
+/// The unsigned integer type of a radix key type (of 1, 2, 4 or 8 bytes).
 template <class K>
-using radix_uint_t = typename UintOfSize<sizeof(K)>::type;
+using radix_uint_t = std::conditional_t<
+    sizeof(K) == 1, std::uint8_t,
+    std::conditional_t<sizeof(K) == 2, std::uint16_t,
+                       std::conditional_t<sizeof(K) == 4, std::uint32_t, std::uint64_t>>>;
 
 /// The order-preserving unsigned image of `k`: signed integers get their sign bit flipped;
 /// floating point values get all bits flipped when negative, else the sign bit set, and -0.0 is
@@ -44,6 +28,7 @@ using radix_uint_t = typename UintOfSize<sizeof(K)>::type;
 /// ends: those with the sign bit clear after +inf, those with it set before -inf.
 template <class K>
 constexpr radix_uint_t<K> to_radix_key(K k) noexcept {
+  static_assert(sizeof(K) <= 8, "radix keys are at most 8 bytes");
   using U = radix_uint_t<K>;
   constexpr U kSign = static_cast<U>(U{1} << (sizeof(U) * 8 - 1));
   if constexpr (std::is_same_v<K, bool>) {
