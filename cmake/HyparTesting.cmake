@@ -197,3 +197,41 @@ function(hypar_add_example name)
   set_tests_properties(example.${name} PROPERTIES LABELS "example" TIMEOUT ${HYPAR_TEST_TIMEOUT}
                        ENVIRONMENT "${env}")
 endfunction()
+
+# hypar_add_compile_test(<name> SOURCE file.cpp [MUST_FAIL] [ERROR_REGEX re] [LIBRARIES lib...])
+#     A compile-time contract, checked by building `file.cpp` (an object library left out of
+#     `all`) with `cmake --build` from a ctest test, one at a time (RESOURCE_LOCK: two builds in one
+#     tree would race on Ninja's logs), with the project's warnings:
+#     - MUST_FAIL: `file.cpp` misuses hypar and must not compile (test compile_fail.<name>).
+#       ERROR_REGEX (implies MUST_FAIL) must then match the build's output: the static_assert's
+#       text or the unmet requirement, so that the test also fails when the snippet stops
+#       compiling for another reason (a typo, a missing include). Match the snippet's first error.
+#     - otherwise it must compile (test compile_ok.<name>): the positive control, which proves
+#       that the harness can compile valid code, so a compile_fail test fails for its misuse.
+#     (KaMPIng's kamping_register_compilation_failure_test does the same for its collectives.)
+function(hypar_add_compile_test name)
+  cmake_parse_arguments(ARG "MUST_FAIL" "SOURCE;ERROR_REGEX" "LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCE)
+    message(FATAL_ERROR "hypar_add_compile_test(${name}): SOURCE is required")
+  endif()
+  if(ARG_MUST_FAIL OR ARG_ERROR_REGEX)
+    set(kind compile_fail)
+  else()
+    set(kind compile_ok)
+  endif()
+  set(target ${kind}_${name})
+  add_library(${target} OBJECT EXCLUDE_FROM_ALL "${ARG_SOURCE}")
+  target_link_libraries(${target} PRIVATE hypar::hypar ${ARG_LIBRARIES})
+  hypar_apply_project_options(${target})
+  add_test(NAME ${kind}.${name}
+           COMMAND ${CMAKE_COMMAND} --build "${CMAKE_BINARY_DIR}" --target ${target} --config $<CONFIG>)
+  set_tests_properties(${kind}.${name} PROPERTIES LABELS "compile" TIMEOUT ${HYPAR_TEST_TIMEOUT}
+                       RESOURCE_LOCK hypar_build_tree)
+  if(ARG_ERROR_REGEX)
+    # With a pass expression ctest ignores the exit status; a build that succeeds prints no
+    # compiler error, so it cannot match.
+    set_tests_properties(${kind}.${name} PROPERTIES PASS_REGULAR_EXPRESSION "${ARG_ERROR_REGEX}")
+  elseif(ARG_MUST_FAIL)
+    set_tests_properties(${kind}.${name} PROPERTIES WILL_FAIL TRUE)
+  endif()
+endfunction()

@@ -9,7 +9,7 @@
 #include <map>
 #include <utility>
 
-namespace hypar::bench {
+namespace hypar_bench {
 
 std::size_t Options::scaled(std::size_t n, std::size_t minimum) const {
   const double value = std::floor(static_cast<double>(n) * scale);
@@ -67,4 +67,4 @@ std::string shell(const std::string& command, std::string* error) {
   return out;
 }
 
-}  // namespace hypar::bench
+}  // namespace hypar_bench

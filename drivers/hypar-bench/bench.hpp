@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-namespace hypar::bench {
+namespace hypar_bench {
 
 /// Run-wide settings from the command line.
 struct Options {
@@ -99,15 +99,14 @@ inline void keep(const T& value) {
   asm volatile("" : : "r,m"(value) : "memory");
 }
 
-}  // namespace hypar::bench
+}  // namespace hypar_bench
 
 #define HYPAR_BENCH_CONCAT_(a, b) a##b
 #define HYPAR_BENCH_CONCAT(a, b) HYPAR_BENCH_CONCAT_(a, b)
-#define HYPAR_BENCH_CASE(group, name)                                                           \
-  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(hypar_bench_case_,                             \
-                                                 __LINE__)(const ::hypar::bench::Options& opt); \
-  [[maybe_unused]] static const bool HYPAR_BENCH_CONCAT(hypar_bench_registered_, __LINE__) =    \
-      ::hypar::bench::register_case(group, name,                                                \
-                                    &HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__));          \
-  static ::hypar::bench::Case HYPAR_BENCH_CONCAT(                                               \
-      hypar_bench_case_, __LINE__)([[maybe_unused]] const ::hypar::bench::Options& opt)
+#define HYPAR_BENCH_CASE(group, name)                                                              \
+  static ::hypar_bench::Case HYPAR_BENCH_CONCAT(hypar_bench_case_,                                 \
+                                                __LINE__)(const ::hypar_bench::Options& opt);      \
+  [[maybe_unused]] static const bool HYPAR_BENCH_CONCAT(hypar_bench_registered_, __LINE__) =       \
+      ::hypar_bench::register_case(group, name, &HYPAR_BENCH_CONCAT(hypar_bench_case_, __LINE__)); \
+  static ::hypar_bench::Case HYPAR_BENCH_CONCAT(                                                   \
+      hypar_bench_case_, __LINE__)([[maybe_unused]] const ::hypar_bench::Options& opt)

@@ -16,9 +16,8 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
-
-using hypar::bench::Case;
 
 /// Capacity of every bounded queue in these cases (the same for hypar and the peers).
 constexpr std::size_t kCapacity = 1024;
@@ -273,3 +272,5 @@ HYPAR_BENCH_CASE("chan", "array-queue-2p2c/u64") {
            "at least equal to boost::lockfree::queue");
   return c;
 }
+
+}  // namespace hypar_bench

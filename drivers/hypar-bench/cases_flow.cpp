@@ -15,6 +15,7 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
 
 std::uint64_t stage_hash(std::uint64_t x) {
@@ -48,7 +49,7 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
   auto check = [=]() -> std::string {
     return *sum == want && *seq == order ? "" : "wrong sum or order of the last stage";
   };
-  hypar::bench::Case c;
+  hypar_bench::Case c;
   c.input = std::to_string(n) + " integers, 3 stages (parallel, parallel, serial in order)";
   c.work = static_cast<double>(n);
   c.work_unit = "items";
@@ -98,3 +99,5 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
            "at least equal to tbb::parallel_pipeline");
   return c;
 }
+
+}  // namespace hypar_bench

@@ -15,9 +15,8 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
-
-using hypar::bench::Case;
 
 /// One layout of the worker: runs one repetition per call and reads back its own timing.
 struct Layout {
@@ -41,12 +40,12 @@ void add_layout(Case& c, const std::string& label, const std::string& what, std:
       std::to_string(layout.ranks) + " " + binding +
       " -x OMP_NUM_THREADS=" + std::to_string(layout.threads) +
       " -x HYPAR_NUM_THREADS=" + std::to_string(layout.threads) + " " +
-      hypar::bench::quote(HYPAR_BENCH_MPI_PROGRAM) + " " + what + " " + std::to_string(n) + " 1";
+      hypar_bench::quote(HYPAR_BENCH_MPI_PROGRAM) + " " + what + " " + std::to_string(n) + " 1";
   c.add(
       label + " " + layout.name(), {},
       [=] {
         failure->clear();
-        const std::string out = hypar::bench::shell(command, failure.get());
+        const std::string out = hypar_bench::shell(command, failure.get());
         std::istringstream in(out);
         std::string word, rest;
         int valid = 0;
@@ -103,3 +102,5 @@ HYPAR_BENCH_CASE("hybrid", "sort/uint32") {
 }
 
 #endif  // HYPAR_BENCH_MPI_PROGRAM
+
+}  // namespace hypar_bench

@@ -18,10 +18,8 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
-
-using hypar::bench::Case;
-using hypar::bench::keep;
 
 std::string close_to(double got, double want, double rel = 1e-9) {
   if (std::abs(got - want) <= rel * std::abs(want) + 1e-9)
@@ -385,3 +383,5 @@ HYPAR_BENCH_CASE("kernels", "sqrt_inplace/f32/1core") {
         return "";
       });
 }
+
+}  // namespace hypar_bench

@@ -9,9 +9,8 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
-
-using hypar::bench::Case;
 
 std::string close_to(double got, double want) {
   if (std::abs(got - want) <= 1e-9 * std::abs(want) + 1e-9)
@@ -85,3 +84,5 @@ HYPAR_BENCH_CASE("memory", "triad/f64") {
       });
   return c;
 }
+
+}  // namespace hypar_bench

@@ -19,11 +19,10 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
 
-using hypar::bench::Case;
-
-std::size_t thread_count(const hypar::bench::Options& opt) {
+std::size_t thread_count(const hypar_bench::Options& opt) {
   return opt.threads != 0 ? opt.threads : hypar::default_num_threads();
 }
 
@@ -329,3 +328,5 @@ HYPAR_BENCH_CASE("par", "fork-join/empty") {
   c.target("hypar join", "omp parallel", 1.0 / 1.5, "within 1.5x of raw omp parallel");
   return c;
 }
+
+}  // namespace hypar_bench

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "input_shapes.hpp"
 
+namespace hypar_bench {
 namespace {
 
-using hypar::bench::Case;
-
-std::size_t thread_count(const hypar::bench::Options& opt) {
+std::size_t thread_count(const hypar_bench::Options& opt) {
   return opt.threads != 0 ? opt.threads : hypar::default_num_threads();
 }
 
@@ -88,7 +88,8 @@ std::string sorted_permutation(const std::vector<T>& v, std::uint64_t want, std:
   return "";
 }
 
-enum class Shape { kUniform, kSorted, kReverse, kAllEqual, kDistinct16, kZipf, kAlmostSorted };
+using hypar::testing::Shape;
+using hypar::testing::shape_name;
 
 template <class T>
 std::vector<T> make_input(std::size_t n, Shape shape, std::uint64_t seed) {
@@ -173,7 +174,7 @@ void add_peers(Case& c, std::shared_ptr<std::vector<T>> data, std::function<void
 }
 
 template <class T>
-Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape shape,
+Case integer_case(const hypar_bench::Options& opt, std::size_t full_n, Shape shape,
                   const std::string& what, int mode) {
   // mode 0: par_sort_unstable vs the unstable peers (target 5x tbb);
   // mode 1: par_sort_by with an opaque lambda vs all peers (target 2x each);
@@ -229,26 +230,6 @@ Case integer_case(const hypar::bench::Options& opt, std::size_t full_n, Shape sh
     }
   }
   return c;
-}
-
-const char* shape_name(Shape s) {
-  switch (s) {
-    case Shape::kUniform:
-      return "uniform";
-    case Shape::kSorted:
-      return "sorted";
-    case Shape::kReverse:
-      return "reverse";
-    case Shape::kAllEqual:
-      return "all-equal";
-    case Shape::kDistinct16:
-      return "16-distinct";
-    case Shape::kZipf:
-      return "zipf";
-    case Shape::kAlmostSorted:
-      return "almost-sorted";
-  }
-  return "?";
 }
 
 /// A 100-byte record with a 10-byte key (the sort benchmark's record layout).
@@ -348,16 +329,17 @@ HYPAR_BENCH_CASE("sort", "records100/10-byte-keys") {
   return c;
 }
 
-#define HYPAR_SORT_SHAPE_CASE(shape, label)                                          \
-  HYPAR_BENCH_CASE("sort", "shape/int32/" label) {                                   \
-    return integer_case<std::int32_t>(opt, 10'000'000, shape,                        \
-                                      std::string(shape_name(shape)) + " int32", 3); \
+// One case per input shape of BENCHMARKS.md (the list the sort tests check), named after it:
+// sort/shape/int32/<shape>. Registered after the cases above, so they keep their order.
+[[maybe_unused]] const bool shape_cases_registered = [] {
+  for (const Shape shape : hypar::testing::kShapes) {
+    register_case("sort", std::string("shape/int32/") + shape_name(shape),
+                  [shape](const Options& opt) {
+                    return integer_case<std::int32_t>(opt, 10'000'000, shape,
+                                                      std::string(shape_name(shape)) + " int32", 3);
+                  });
   }
+  return true;
+}();
 
-HYPAR_SORT_SHAPE_CASE(Shape::kUniform, "uniform")
-HYPAR_SORT_SHAPE_CASE(Shape::kSorted, "sorted")
-HYPAR_SORT_SHAPE_CASE(Shape::kReverse, "reverse")
-HYPAR_SORT_SHAPE_CASE(Shape::kAllEqual, "all-equal")
-HYPAR_SORT_SHAPE_CASE(Shape::kDistinct16, "16-distinct")
-HYPAR_SORT_SHAPE_CASE(Shape::kZipf, "zipf")
-HYPAR_SORT_SHAPE_CASE(Shape::kAlmostSorted, "almost-sorted")
+}  // namespace hypar_bench

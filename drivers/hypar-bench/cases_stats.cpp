@@ -14,12 +14,10 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
 
 namespace fs = std::filesystem;
-using hypar::bench::Case;
-using hypar::bench::quote;
-using hypar::bench::shell;
 
 /// Deterministic text: words, tabs, long and empty lines (the same generator idea as the corpus).
 void write_text(const fs::path& path, std::size_t bytes, std::uint64_t seed) {
@@ -156,3 +154,5 @@ HYPAR_BENCH_CASE("stats", "many small files") {
 }
 
 #endif  // HYPAR_STATS_PROGRAM
+
+}  // namespace hypar_bench

@@ -13,9 +13,8 @@
 
 #include "bench.hpp"
 
+namespace hypar_bench {
 namespace {
-
-using hypar::bench::Case;
 
 /// Runs `body(t)` on `threads` OS threads at once.
 template <class F>
@@ -26,7 +25,7 @@ void on_threads(std::size_t threads, F body) {
   });
 }
 
-std::size_t bench_threads(const hypar::bench::Options& opt) {
+std::size_t bench_threads(const hypar_bench::Options& opt) {
   return opt.threads ? opt.threads : std::max<std::size_t>(2, hypar::default_num_threads());
 }
 
@@ -108,7 +107,7 @@ HYPAR_BENCH_CASE("sync", "accumulate/thread-local-vs-shared-atomic") {
         on_threads(threads, [&](std::size_t) {
           for (std::uint64_t i = 0; i < n; ++i) {
             auto& mine = local.local();
-            hypar::bench::keep(mine);
+            hypar_bench::keep(mine);
             ++mine;
           }
         });
@@ -173,3 +172,5 @@ HYPAR_BENCH_CASE("sync", "map/sharded-vs-one-lock") {
       check);
   return c;
 }
+
+}  // namespace hypar_bench

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace hypar_bench {
+
 namespace {
 
 /// Times `op()` between barriers; returns the slowest rank's seconds (the same on every rank).
@@ -110,8 +112,11 @@ std::string run_sort(const hypar::dist::Communicator& comm, std::uint64_t n, int
 }
 
 }  // namespace
+}  // namespace hypar_bench
 
 int main(int argc, char** argv) {
+  using hypar_bench::run_sort;
+  using hypar_bench::run_sum;
   hypar::dist::Environment env(argc, argv);
   auto comm = env.world();
   if (argc != 4) {

@@ -1,19 +1,23 @@
 #pragma once
-// Runs a test body at several thread counts, the way every concurrency test in hypar does.
+// The one way hypar's tests vary the thread count (oneTBB's tests have one concurrency_range()
+// for the same reason): a value-parameterised fixture instantiated once per count.
 //
 //   class SumTest : public hypar::testing::ThreadCountTest {};
-//   TEST_P(SumTest, MatchesSequential) { const std::size_t threads = GetParam(); ... }
+//   TEST_P(SumTest, MatchesSequential) {
+//     on_pool([] { ... });                      // runs on a pool of thread_count() workers
+//   }
 //   HYPAR_INSTANTIATE_THREAD_COUNTS(SumTest);   // -> Threads/SumTest.MatchesSequential/1threads
-//   ...
 //
-// or, inside one TEST, `for (std::size_t t : hypar::testing::thread_counts()) { SCOPED_TRACE(t);
-// }`.
+// A test that compares results *across* thread counts (determinism) loops over thread_counts()
+// inside one TEST instead; the counts are the same.
 
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <cstdlib>
+#include <hypar/core/pool.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hypar::testing {
@@ -34,7 +38,22 @@ inline std::vector<std::size_t> thread_counts() {
 }
 
 /// A value-parameterised fixture whose parameter is a thread count.
-class ThreadCountTest : public ::testing::TestWithParam<std::size_t> {};
+class ThreadCountTest : public ::testing::TestWithParam<std::size_t> {
+ protected:
+  /// This instance's thread count.
+  std::size_t thread_count() const { return GetParam(); }
+  /// A fresh pool of thread_count() workers.
+  hypar::ThreadPool make_pool() const {
+    return hypar::ThreadPoolBuilder().num_threads(thread_count()).build();
+  }
+  /// Runs `f` on a fresh pool of thread_count() workers (every parallel operation inside uses it)
+  /// and returns its result.
+  template <class F>
+  decltype(auto) on_pool(F&& f) const {
+    auto pool = make_pool();
+    return pool.install(std::forward<F>(f));
+  }
+};
 
 /// Names the instances "1threads", "2threads", ... as Taskflow's tests do.
 struct ThreadCountName {
@@ -45,6 +64,7 @@ struct ThreadCountName {
 
 }  // namespace hypar::testing
 
+/// Instantiates every TEST_P of `fixture` (a ThreadCountTest) once per thread_counts() entry.
 #define HYPAR_INSTANTIATE_THREAD_COUNTS(fixture)                                   \
   INSTANTIATE_TEST_SUITE_P(Threads, fixture,                                       \
                            ::testing::ValuesIn(::hypar::testing::thread_counts()), \

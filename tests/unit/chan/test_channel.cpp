@@ -12,11 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "blocked.hpp"
 #include "stress_support.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using hypar::testing::BlockWatch;
 using hypar::testing::ConsumerLog;
 using hypar::testing::Counted;
 using hypar::testing::stress_scale;
@@ -31,12 +33,6 @@ std::pair<hypar::Sender<T>, hypar::Receiver<T>> make(std::size_t cap) {
 
 std::string cap_name(std::size_t cap) {
   return cap == kUnbounded ? std::string("unbounded") : "cap" + std::to_string(cap);
-}
-
-/// Gives a thread time to reach its blocking call. Correctness never depends on it: a test that
-/// closes "while blocked" passes as well when the other thread is not blocked yet.
-void let_block() {
-  std::this_thread::sleep_for(30ms);
 }
 
 // ---------------------------------------------------------------- single-thread semantics
@@ -219,17 +215,21 @@ TEST(Channel, BlockedSendersReleasedWithDisconnected) {
     while (cap > 0 && tx.try_send(0)) {
     }
     std::atomic<int> released{0};
+    BlockWatch watch(4);
     std::vector<std::thread> senders;
-    for (int t = 0; t < 4; ++t) {
-      senders.emplace_back([&, tx = tx]() mutable {
+    for (std::size_t t = 0; t < 4; ++t) {
+      senders.emplace_back([&, t, tx = tx]() mutable {
         try {
+          watch.announce(t);
           tx.send(1);  // blocks: full (or no receiver to take it)
         } catch (const hypar::Disconnected&) {
           released.fetch_add(1);
         }
       });
     }
-    let_block();
+    // Every sender sleeps inside send() before the close, so the close is what releases them.
+    ASSERT_TRUE(watch.all_blocked());
+    EXPECT_EQ(released.load(), 0);
     rx.close();
     for (auto& t : senders)
       t.join();
@@ -242,14 +242,17 @@ TEST(Channel, BlockedReceiversReleasedWithNullopt) {
     SCOPED_TRACE(cap_name(cap));
     auto [tx, rx] = make<int>(cap);
     std::atomic<int> released{0};
+    BlockWatch watch(4);
     std::vector<std::thread> receivers;
-    for (int t = 0; t < 4; ++t) {
-      receivers.emplace_back([&, rx = rx]() mutable {
+    for (std::size_t t = 0; t < 4; ++t) {
+      receivers.emplace_back([&, t, rx = rx]() mutable {
+        watch.announce(t);
         if (!rx.recv().has_value())
           released.fetch_add(1);
       });
     }
-    let_block();
+    ASSERT_TRUE(watch.all_blocked());  // every receiver sleeps inside recv() before the close
+    EXPECT_EQ(released.load(), 0);
     tx.close();
     for (auto& t : receivers)
       t.join();
@@ -261,10 +264,16 @@ TEST(Channel, CancelReleasesBothSides) {
   auto [tx, rx] = hypar::bounded<int>(1);
   auto [tx2, rx2] = hypar::bounded<int>(1);
   ASSERT_TRUE(tx.try_send(1));
-  std::thread blocked_sender(
-      [tx = tx]() mutable { EXPECT_THROW(tx.send(2), hypar::Disconnected); });
-  std::thread blocked_receiver([rx2 = rx2]() mutable { EXPECT_FALSE(rx2.recv().has_value()); });
-  let_block();
+  BlockWatch watch(2);
+  std::thread blocked_sender([&, tx = tx]() mutable {
+    watch.announce(0);
+    EXPECT_THROW(tx.send(2), hypar::Disconnected);
+  });
+  std::thread blocked_receiver([&, rx2 = rx2]() mutable {
+    watch.announce(1);
+    EXPECT_FALSE(rx2.recv().has_value());
+  });
+  ASSERT_TRUE(watch.all_blocked());  // both sleep in their calls before the cancels
   rx.cancel();
   tx2.cancel();
   blocked_sender.join();
@@ -281,8 +290,9 @@ TEST(Channel, RecvForExpiresAndSucceeds) {
     EXPECT_FALSE(rx.recv_for(50ms).has_value());
     EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
     EXPECT_FALSE(rx.recv_for(0ms).has_value());
-    std::thread producer([tx = std::move(tx)]() mutable {
-      std::this_thread::sleep_for(20ms);
+    // The item is sent only once this thread sleeps inside recv_for: it arrives during the wait.
+    std::thread producer([tx = std::move(tx), waiter = hypar::testing::current_tid()]() mutable {
+      EXPECT_TRUE(hypar::testing::wait_until_blocked(waiter));
       tx.send(42);
     });
     EXPECT_EQ(rx.recv_for(60s), 42);  // arrives long before the deadline
@@ -296,13 +306,15 @@ TEST(Channel, RendezvousSendWaitsForTaker) {
   EXPECT_EQ(tx.capacity(), 0u);
   EXPECT_FALSE(tx.try_send(1));  // nobody is waiting in recv
   std::atomic<bool> sent{false};
+  BlockWatch watch(1);
   std::thread producer([&, tx = std::move(tx)]() mutable {
+    watch.announce(0);
     tx.send(5);
     sent.store(true);
     tx.send(6);
   });
-  let_block();
-  EXPECT_FALSE(sent.load());  // no receiver has taken it
+  ASSERT_TRUE(watch.all_blocked());  // send(5) sleeps: nobody takes it
+  EXPECT_FALSE(sent.load());
   EXPECT_EQ(rx.recv(), 5);
   EXPECT_EQ(rx.recv(), 6);
   producer.join();
@@ -328,11 +340,15 @@ TEST(Channel, IdleWaitersSleep) {
   // A receiver blocked for 600 ms must not burn its core (it sleeps after a short spin).
   auto [tx, rx] = hypar::bounded<int>(4);
   double used = -1;
+  BlockWatch watch(1);
   std::thread receiver([&, rx = std::move(rx)]() mutable {
     const double before = thread_cpu_seconds();
+    watch.announce(0);
     EXPECT_EQ(rx.recv(), 1);
     used = thread_cpu_seconds() - before;
   });
+  // The receiver reaches its futex sleep (not a spin), and 600 ms of idling cost it little CPU.
+  ASSERT_TRUE(watch.all_blocked());
   std::this_thread::sleep_for(600ms);
   tx.send(1);
   receiver.join();

@@ -18,14 +18,17 @@
 #include <thread>
 #include <vector>
 
+#include "scoped_env.hpp"
 #include "thread_counts.hpp"
 
 namespace {
 
+using hypar::testing::ScopedEnv;
+
 class PoolTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(PoolTest);
 
-hypar::ThreadPool make_pool(std::size_t threads) {
+hypar::ThreadPool pool_of(std::size_t threads) {
   return hypar::ThreadPoolBuilder().num_threads(threads).build();
 }
 
@@ -48,32 +51,9 @@ std::size_t deep(std::size_t depth) {
   return deep(depth - 1) + static_cast<std::size_t>(buffer[64]);
 }
 
-/// Sets an environment variable for the life of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name))
-      old_ = old;
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (!old_.empty()) {
-      setenv(name_, old_.c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::string old_;
-};
-
 TEST_P(PoolTest, InstallRunsOnPoolSizedTeams) {
   const std::size_t threads = GetParam();
-  auto pool = make_pool(threads);
+  auto pool = make_pool();
   EXPECT_EQ(pool.num_threads(), threads);
   const auto caller = std::this_thread::get_id();
   pool.install([&] {
@@ -98,7 +78,7 @@ TEST_P(PoolTest, InstallRunsOnPoolSizedTeams) {
 
 TEST_P(PoolTest, CurrentNumThreadsInsideJoinIsTheTeamSize) {
   const std::size_t threads = GetParam();
-  auto pool = make_pool(threads);
+  auto pool = make_pool();
   auto [a, b] = pool.install([] {
     return hypar::join([] { return hypar::current_num_threads(); },
                        [] { return hypar::current_num_threads(); });
@@ -108,7 +88,7 @@ TEST_P(PoolTest, CurrentNumThreadsInsideJoinIsTheTeamSize) {
 }
 
 TEST_P(PoolTest, InstallReturnsValuesAndReferences) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   EXPECT_EQ(pool.install([] { return std::string("result"); }), "result");
   int x = 5;
   int& ref = pool.install([&]() -> int& { return x; });
@@ -121,7 +101,7 @@ TEST_P(PoolTest, InstallReturnsValuesAndReferences) {
 }
 
 TEST_P(PoolTest, InstallFromInsideThePoolsOwnTeamRunsInline) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   std::atomic<int> total{0};
   pool.install([&] {
     hypar::join([&] { total += pool.install([] { return 1; }); },
@@ -134,7 +114,7 @@ TEST_P(PoolTest, InstallFromInsideThePoolsOwnTeamRunsInline) {
 }
 
 TEST_P(PoolTest, InstallPropagatesExceptionsWithTheirType) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   EXPECT_THROW(pool.install([]() -> int { throw std::out_of_range("x"); }), std::out_of_range);
   EXPECT_THROW(pool.install([] { throw 42; }), int);
   EXPECT_EQ(pool.install([] { return 1; }), 1) << "the pool stays usable";
@@ -198,7 +178,7 @@ TEST(ThreadPoolBuilder, ZeroMeansDefault) {
 
 TEST(ThreadPool, MovedAndDestroyedCleanly) {
   for (int i = 0; i < 20; ++i) {
-    auto pool = make_pool(1 + static_cast<std::size_t>(i % 4));
+    auto pool = pool_of(1 + static_cast<std::size_t>(i % 4));
     hypar::ThreadPool moved(std::move(pool));
     EXPECT_EQ(moved.install([] { return hypar::current_num_threads(); }),
               1 + static_cast<std::size_t>(i % 4));
@@ -206,7 +186,7 @@ TEST(ThreadPool, MovedAndDestroyedCleanly) {
 }
 
 TEST_P(PoolTest, JoinReturnsBothResults) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   pool.install([] {
     auto [a, b] = hypar::join([] { return 1; }, [] { return std::string("two"); });
     EXPECT_EQ(a, 1);
@@ -232,13 +212,13 @@ long par_fib(int n) {
 }
 
 TEST_P(PoolTest, NestedJoin) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   EXPECT_EQ(pool.install([] { return par_fib(24); }), fib(24));
   EXPECT_EQ(par_fib(20), fib(20)) << "outside any pool too";
 }
 
 TEST_P(PoolTest, JoinRethrowsFirstExceptionAfterBothEnded) {
-  auto pool = make_pool(GetParam());
+  auto pool = make_pool();
   std::mt19937 rng(GetParam());
   for (int round = 0; round < 50; ++round) {
     std::atomic<int> running{0};

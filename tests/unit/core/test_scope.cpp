@@ -27,7 +27,7 @@ void spawn_tree(hypar::Scope& s, std::vector<std::atomic<int>>& hits, std::size_
 }
 
 TEST_P(ScopeTest, EverySpawnRunsOnceBeforeReturn) {
-  auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
+  auto pool = make_pool();
   for (std::size_t n :
        {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}, std::size_t{20001}}) {
     std::vector<std::atomic<int>> hits(n);
@@ -44,7 +44,7 @@ TEST_P(ScopeTest, EverySpawnRunsOnceBeforeReturn) {
 }
 
 TEST_P(ScopeTest, BorrowsLocalsAndNestsWithJoinAndIterators) {
-  auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
+  auto pool = make_pool();
   pool.install([] {
     std::vector<long> out(64, 0);
     hypar::scope([&](hypar::Scope& s) {
@@ -78,7 +78,7 @@ TEST_P(ScopeTest, BorrowsLocalsAndNestsWithJoinAndIterators) {
 }
 
 TEST_P(ScopeTest, FirstExceptionRethrownAfterAllEnded) {
-  auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
+  auto pool = make_pool();
   std::mt19937 rng(static_cast<unsigned>(GetParam()));
   for (int round = 0; round < 30; ++round) {
     const int bad = static_cast<int>(rng() % 200);

@@ -22,14 +22,7 @@
 
 namespace {
 
-class IterTest : public hypar::testing::ThreadCountTest {
- protected:
-  template <class F>
-  void on_pool(F&& f) {
-    auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
-    pool.install(std::forward<F>(f));
-  }
-};
+class IterTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(IterTest);
 
 const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 17, 1000, 4097, 100003};
@@ -353,8 +346,8 @@ TEST_P(IterTest, NestedForEach) {
 }
 
 TEST_P(IterTest, ExceptionsFromRandomItems) {
-  const std::size_t threads = GetParam();
-  auto pool = hypar::ThreadPoolBuilder().num_threads(threads).build();
+  const std::size_t threads = thread_count();
+  auto pool = make_pool();
   std::mt19937 rng(static_cast<std::uint32_t>(threads));
   for (int round = 0; round < 40; ++round) {
     const std::size_t n = 1 + rng() % 100000;
@@ -406,8 +399,8 @@ TEST_P(IterTest, ExceptionsFromRandomItems) {
 }
 
 TEST_P(IterTest, ExceptionsFromNestedOperations) {
-  const std::size_t threads = GetParam();
-  auto pool = hypar::ThreadPoolBuilder().num_threads(threads).build();
+  const std::size_t threads = thread_count();
+  auto pool = make_pool();
   std::mt19937 rng(static_cast<std::uint32_t>(100 + threads));
   for (int round = 0; round < 20; ++round) {
     const std::size_t bad_outer = rng() % 64;

@@ -23,14 +23,7 @@
 
 namespace {
 
-class PlumbingTest : public hypar::testing::ThreadCountTest {
- protected:
-  template <class F>
-  void on_pool(F&& f) {
-    auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
-    pool.install(std::forward<F>(f));
-  }
-};
+class PlumbingTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(PlumbingTest);
 
 const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 17, 1000, 4097, 100003};

@@ -24,14 +24,7 @@ namespace {
 
 using namespace sort_test;
 
-class SortTest : public hypar::testing::ThreadCountTest {
- protected:
-  template <class F>
-  void on_pool(F&& f) {
-    auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
-    pool.install(std::forward<F>(f));
-  }
-};
+class SortTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(SortTest);
 
 /// Sizes for one shape: all of kSizes for uniform input, fewer for the others.

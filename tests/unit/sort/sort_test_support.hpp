@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "input_shapes.hpp"
+
 namespace sort_test {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -22,30 +24,10 @@ inline constexpr bool kSanitized = true;
 inline constexpr bool kSanitized = false;
 #endif
 
-/// Input shapes of BENCHMARKS.md.
-enum class Shape { kUniform, kSorted, kReverse, kAllEqual, kDistinct16, kZipf, kAlmostSorted };
-inline const std::vector<Shape> kShapes = {Shape::kUniform,     Shape::kSorted,     Shape::kReverse,
-                                           Shape::kAllEqual,    Shape::kDistinct16, Shape::kZipf,
-                                           Shape::kAlmostSorted};
-inline const char* shape_name(Shape s) {
-  switch (s) {
-    case Shape::kUniform:
-      return "uniform";
-    case Shape::kSorted:
-      return "sorted";
-    case Shape::kReverse:
-      return "reverse";
-    case Shape::kAllEqual:
-      return "all-equal";
-    case Shape::kDistinct16:
-      return "16-distinct";
-    case Shape::kZipf:
-      return "zipf";
-    case Shape::kAlmostSorted:
-      return "almost-sorted";
-  }
-  return "?";
-}
+/// Input shapes of BENCHMARKS.md (shared with hypar-bench).
+using hypar::testing::kShapes;
+using hypar::testing::Shape;
+using hypar::testing::shape_name;
 
 /// n values drawn by `draw(rng)` and then arranged into `shape` (sorted orders use `<`).
 template <class T, class Draw>

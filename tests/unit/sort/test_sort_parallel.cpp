@@ -22,14 +22,7 @@ namespace {
 
 using namespace sort_test;
 
-class SortParallelTest : public hypar::testing::ThreadCountTest {
- protected:
-  template <class F>
-  void on_pool(F&& f) {
-    auto pool = hypar::ThreadPoolBuilder().num_threads(GetParam()).build();
-    pool.install(std::forward<F>(f));
-  }
-};
+class SortParallelTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(SortParallelTest);
 
 constexpr std::size_t kN = kSanitized ? 40'000 : 120'000;

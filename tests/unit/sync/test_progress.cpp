@@ -10,30 +10,38 @@
 #include <string>
 
 #include "captured_stream.hpp"
+#include "thread_counts.hpp"
 
 namespace {
 
 using hypar::testing::contents;
 
-TEST(Progress, CountsFromManyThreadsExactly) {
+class ProgressTest : public hypar::testing::ThreadCountTest {};
+HYPAR_INSTANTIATE_THREAD_COUNTS(ProgressTest);
+
+TEST_P(ProgressTest, CountsFromManyThreadsExactly) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
+  const std::size_t threads = 2 * thread_count();  // more threads than cores
   {
-    hypar::Progress p(80000, "work", {.style = hypar::Progress::Style::lines, .stream = f});
+    hypar::Progress p(threads * 10000, "work",
+                      {.style = hypar::Progress::Style::lines, .stream = f});
     hypar::thread_scope([&](hypar::ThreadScope& s) {
-      for (int t = 0; t < 8; ++t) {
+      for (std::size_t t = 0; t < threads; ++t) {
         s.spawn([&] {
           for (int i = 0; i < 10000; ++i)
             p.add();
         });
       }
     });
-    EXPECT_EQ(p.position(), 80000u);
-    EXPECT_EQ(p.total(), 80000u);
+    EXPECT_EQ(p.position(), threads * 10000);
+    EXPECT_EQ(p.total(), threads * 10000);
   }
   const std::string text = contents(f);
   std::fclose(f);
-  EXPECT_NE(text.find("work: 100.0% (80000 of 80000 items)"), std::string::npos) << text;
+  const std::string total = std::to_string(threads * 10000);
+  EXPECT_NE(text.find("work: 100.0% (" + total + " of " + total + " items)"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find('\r'), std::string::npos) << "lines style must not redraw in place";
 }
 
@@ -89,12 +97,11 @@ TEST(Progress, NoneDrawsNothingButCounts) {
   std::fclose(f);
 }
 
-TEST(Progress, WithProgressCountsEveryItemOnce) {
+TEST_P(ProgressTest, WithProgressCountsEveryItemOnce) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "OpenMP regions: libgomp is not instrumented, so TSan cannot see their ordering";
 #endif
-  for (std::size_t threads = 1; threads <= 4; ++threads) {
-    SCOPED_TRACE(threads);
+  {
     std::FILE* f = std::tmpfile();
     ASSERT_NE(f, nullptr);
     const std::size_t n = 123'457;
@@ -102,7 +109,7 @@ TEST(Progress, WithProgressCountsEveryItemOnce) {
     std::uint64_t counted = 0;
     {
       hypar::Progress p(n, "items", {.style = hypar::Progress::Style::lines, .stream = f});
-      kept = hypar::ThreadPoolBuilder().num_threads(threads).build().install([&] {
+      kept = on_pool([&] {
         return hypar::par_range(std::size_t{0}, n)
             .with_progress(p)
             .filter([](std::size_t i) { return i % 3 == 0; })

@@ -14,9 +14,18 @@
 #include <thread>
 #include <vector>
 
+#include "thread_counts.hpp"
+
 namespace {
 
-TEST(ThreadLocal, ValueIsMadeOnceOnItsThreadAndStaysPut) {
+class ThreadLocalTest : public hypar::testing::ThreadCountTest {
+ protected:
+  /// Threads spawned by the contention tests: twice the count, so more threads than cores meet.
+  std::size_t spawned() const { return 2 * thread_count(); }
+};
+HYPAR_INSTANTIATE_THREAD_COUNTS(ThreadLocalTest);
+
+TEST_P(ThreadLocalTest, ValueIsMadeOnceOnItsThreadAndStaysPut) {
   std::mutex mutex;
   std::set<std::thread::id> makers;
   hypar::ThreadLocal<std::thread::id> maker([&] {
@@ -26,9 +35,9 @@ TEST(ThreadLocal, ValueIsMadeOnceOnItsThreadAndStaysPut) {
   });
   EXPECT_EQ(maker.size(), 0u);
   std::atomic<int> moved{0};
-  const int threads = 6;
+  const std::size_t threads = spawned();
   hypar::thread_scope([&](hypar::ThreadScope& s) {
-    for (int t = 0; t < threads; ++t) {
+    for (std::size_t t = 0; t < threads; ++t) {
       s.spawn([&] {
         std::thread::id* first = &maker.local();
         const std::thread::id value = *first;
@@ -46,12 +55,12 @@ TEST(ThreadLocal, ValueIsMadeOnceOnItsThreadAndStaysPut) {
   maker.for_each([&](const std::thread::id& id) { values.insert(id); });
   EXPECT_EQ(values, makers);
   EXPECT_GE(values.size(), 1u);
-  EXPECT_LE(values.size(), static_cast<std::size_t>(threads));
+  EXPECT_LE(values.size(), threads);
 }
 
-TEST(ThreadLocal, SimultaneousThreadsGetDistinctValues) {
+TEST_P(ThreadLocalTest, SimultaneousThreadsGetDistinctValues) {
   // All threads alive at once (a barrier keeps them), so no slot can be reused.
-  const int threads = 8;
+  const int threads = static_cast<int>(spawned());
   hypar::ThreadLocal<int> tl;
   std::atomic<int> arrived{0};
   std::set<int*> addresses;
@@ -77,10 +86,10 @@ TEST(ThreadLocal, SimultaneousThreadsGetDistinctValues) {
   EXPECT_EQ(values.size(), static_cast<std::size_t>(threads));
 }
 
-TEST(ThreadLocal, AccumulationEqualsTheSequentialSum) {
+TEST_P(ThreadLocalTest, AccumulationEqualsTheSequentialSum) {
   const std::int64_t n = 2'000'000;
-  for (std::size_t threads = 1; threads <= 4; ++threads) {
-    SCOPED_TRACE(threads);
+  const std::size_t threads = thread_count();
+  {
     hypar::ThreadLocal<std::int64_t> partial;
     hypar::thread_scope([&](hypar::ThreadScope& s) {
       for (std::size_t t = 0; t < threads; ++t) {
@@ -99,7 +108,7 @@ TEST(ThreadLocal, AccumulationEqualsTheSequentialSum) {
   }
 }
 
-TEST(ThreadLocal, WorksUnderParallelIterators) {
+TEST_P(ThreadLocalTest, WorksUnderParallelIterators) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "OpenMP regions: libgomp is not instrumented, so TSan cannot see their ordering";
 #endif
@@ -107,15 +116,14 @@ TEST(ThreadLocal, WorksUnderParallelIterators) {
   const std::size_t n = 100'000;
   std::vector<std::uint32_t> data(n);
   std::iota(data.begin(), data.end(), 0u);
-  for (std::size_t threads = 1; threads <= 4; ++threads) {
-    SCOPED_TRACE(threads);
+  {
     hypar::ThreadLocal<std::vector<std::uint64_t>> buffers([] {
       std::vector<std::uint64_t> v;
       v.reserve(16);
       return v;
     });
     hypar::ThreadLocal<std::uint64_t> sums;
-    hypar::ThreadPoolBuilder().num_threads(threads).build().install([&] {
+    on_pool([&] {
       hypar::par_iter(data).for_each([&](std::uint32_t x) {
         auto& buffer = buffers.local();
         buffer.clear();
@@ -128,7 +136,7 @@ TEST(ThreadLocal, WorksUnderParallelIterators) {
     for (std::uint32_t x : data)
       expected += 4ull * x + 6;
     EXPECT_EQ(sums.combine(std::plus<>{}), expected);
-    EXPECT_LE(buffers.size(), threads);
+    EXPECT_LE(buffers.size(), thread_count());
   }
 }
 
@@ -154,7 +162,7 @@ TEST(ThreadLocal, FactoryThatThrowsStoresNothing) {
   EXPECT_EQ(tl.local(), 5);
 }
 
-TEST(ThreadLocal, ValuesAreDestroyedOnce) {
+TEST_P(ThreadLocalTest, ValuesAreDestroyedOnce) {
   static std::atomic<int> alive{0};
   struct Tracked {
     Tracked() { alive.fetch_add(1); }
@@ -165,7 +173,7 @@ TEST(ThreadLocal, ValuesAreDestroyedOnce) {
   {
     hypar::ThreadLocal<Tracked> tl;
     hypar::thread_scope([&](hypar::ThreadScope& s) {
-      for (int t = 0; t < 5; ++t)
+      for (std::size_t t = 0; t < spawned(); ++t)
         s.spawn([&] { (void)tl.local(); });
     });
     EXPECT_GE(alive.load(), 1);
