@@ -56,6 +56,8 @@ using ChanStored =
 /// a sender's completion is read off the ring's head). Each flag change notifies the other side.
 template <class T>
 class Chan {
+  static_assert(std::is_move_constructible_v<T>,
+                "hypar channels move their items: T must be move constructible");
   using Stored = ChanStored<T>;
   using Clock = std::chrono::steady_clock;
 

@@ -39,7 +39,7 @@ void sort_default(T* a, std::size_t n, bool stable) {
 }
 
 template <class T, class Cmp>
-void sort_by(T* a, std::size_t n, Cmp& cmp, bool stable) {
+void sort_by_valid(T* a, std::size_t n, Cmp& cmp, bool stable) {
   using C = std::remove_cvref_t<Cmp>;
   if constexpr (is_radix_key_v<T> && is_std_less_v<C, T>) {
     radix_sort(
@@ -50,6 +50,15 @@ void sort_by(T* a, std::size_t n, Cmp& cmp, bool stable) {
   } else {
     sample_sort(a, n, LessFromCmp<Cmp>{&cmp}, stable);
   }
+}
+
+template <class T, class Cmp>
+void sort_by(T* a, std::size_t n, Cmp& cmp, bool stable) {
+  static_assert(is_comparator_v<Cmp, T>,
+                "hypar::par_sort_by: cmp must be callable as cmp(a, b) on two elements, returning "
+                "bool (a \"less\") or a std::*_ordering (three-way)");
+  if constexpr (is_comparator_v<Cmp, T>)
+    sort_by_valid(a, n, cmp, stable);
 }
 
 template <class T, class KeyFn>

@@ -21,6 +21,18 @@ inline constexpr bool is_ordering_v =
     std::is_same_v<R, std::strong_ordering> || std::is_same_v<R, std::weak_ordering> ||
     std::is_same_v<R, std::partial_ordering>;
 
+/// Whether `Cmp` can order two `T`s: callable as cmp(a, b) on const elements, returning something
+/// convertible to bool (a "less") or a std::*_ordering (three-way).
+template <class Cmp, class T>
+inline constexpr bool is_comparator_v = [] {
+  if constexpr (std::is_invocable_v<Cmp&, const T&, const T&>) {
+    using R = std::remove_cvref_t<std::invoke_result_t<Cmp&, const T&, const T&>>;
+    return is_ordering_v<R> || std::is_convertible_v<R, bool>;
+  } else {
+    return false;
+  }
+}();
+
 /// A "less" predicate made from a user comparator that returns bool (a strict weak order) or a
 /// std::*_ordering (three-way: less means `cmp(a, b) < 0`). Holds the comparator by pointer, so
 /// every thread calls the caller's object.

@@ -23,8 +23,8 @@
 
 namespace {
 
-class PlumbingTest : public hypar::testing::ThreadCountTest {};
-HYPAR_INSTANTIATE_THREAD_COUNTS(PlumbingTest);
+class BridgeTest : public hypar::testing::ThreadCountTest {};
+HYPAR_INSTANTIATE_THREAD_COUNTS(BridgeTest);
 
 const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 17, 1000, 4097, 100003};
 
@@ -53,7 +53,7 @@ struct LeafRecorder {
   partial_type finish(partial_type&& a) const { return std::move(a); }
 };
 
-TEST_P(PlumbingTest, LeavesCoverTheInputInOrderAndRespectMinLen) {
+TEST_P(BridgeTest, LeavesCoverTheInputInOrderAndRespectMinLen) {
   on_pool([] {
     for (std::size_t n : kSizes) {
       for (std::size_t min_len : {std::size_t{1}, std::size_t{10}, std::size_t{1000}}) {
