@@ -4,6 +4,6 @@
 // runtime of <hypar/core.hpp>.
 
 #include <hypar/core.hpp>
-#include <hypar/par/iter.hpp>
 #include <hypar/par/bridge.hpp>
+#include <hypar/par/iter.hpp>
 #include <hypar/par/sources.hpp>

@@ -49,9 +49,9 @@ using context_result_t = std::invoke_result_t<F&, JoinContext>;
 /// another thread of the team, and returns when both have ended. A half that has not started when
 /// `cancel` holds an exception is skipped; an exception from either is captured into `cancel`,
 /// never thrown. A plain `cancel.stop()` (a short-circuit) skips nothing: the halves decide what a
-/// stop means for them. Each returned slot is `filled()` only when its half ran to the end. Sequential
-/// equivalent: `a(ctx); b(ctx);`. Cost: inside a region one OpenMP task and a taskwait; outside,
-/// one parallel region (with one thread: two calls).
+/// stop means for them. Each returned slot is `filled()` only when its half ran to the end.
+/// Sequential equivalent: `a(ctx); b(ctx);`. Cost: inside a region one OpenMP task and a taskwait;
+/// outside, one parallel region (with one thread: two calls).
 template <class A, class B>
 std::pair<ResultSlot<context_result_t<A>>, ResultSlot<context_result_t<B>>> fork_join(
     Cancellation& cancel, A&& a, B&& b) noexcept {
