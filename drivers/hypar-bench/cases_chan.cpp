@@ -51,6 +51,45 @@ Tally one_to_one(std::uint64_t n, Send send, Recv recv) {
   return t;
 }
 
+/// one_to_one through a hypar channel: the producer sends 0..n-1 and closes its sender, the
+/// consumer receives until the channel is closed and drained.
+template <class Tx, class Rx>
+Tally channel_one_to_one(std::uint64_t n, Tx& tx, Rx& rx) {
+  return one_to_one(
+      n,
+      [&tx](std::uint64_t m) {
+        for (std::uint64_t i = 0; i < m; ++i)
+          tx.send(i);
+        tx.close();
+      },
+      [&rx](std::uint64_t& v) {
+        auto got = rx.recv();
+        if (got)
+          v = *got;
+        return got.has_value();
+      });
+}
+
+/// one_to_one through a TBB concurrent_bounded_queue (blocking push and pop; the consumer stops
+/// after n items, since the queue cannot be closed).
+template <class Q>
+Tally tbb_one_to_one(std::uint64_t n, Q& q) {
+  std::uint64_t left = n;
+  return one_to_one(
+      n,
+      [&q](std::uint64_t m) {
+        for (std::uint64_t i = 0; i < m; ++i)
+          q.push(i);
+      },
+      [&](std::uint64_t& v) {
+        if (left == 0)
+          return false;
+        q.pop(v);  // blocking
+        --left;
+        return true;
+      });
+}
+
 /// Two producers push halves of 0..n-1 (retrying with a yield when full), two consumers pop
 /// (yielding when empty) until n items were taken in total.
 template <class Push, class Pop>
@@ -102,19 +141,7 @@ HYPAR_BENCH_CASE("chan", "bounded-1p1c/u64") {
       "hypar::bounded", {},
       [=] {
         auto [tx, rx] = hypar::bounded<std::uint64_t>(kCapacity);
-        *tally = one_to_one(
-            n,
-            [&tx = tx](std::uint64_t m) {
-              for (std::uint64_t i = 0; i < m; ++i)
-                tx.send(i);
-              tx.close();
-            },
-            [&rx = rx](std::uint64_t& v) {
-              auto got = rx.recv();
-              if (got)
-                v = *got;
-              return got.has_value();
-            });
+        *tally = channel_one_to_one(n, tx, rx);
       },
       check);
   c.add(
@@ -122,20 +149,7 @@ HYPAR_BENCH_CASE("chan", "bounded-1p1c/u64") {
       [=] {
         tbb::concurrent_bounded_queue<std::uint64_t> q;
         q.set_capacity(static_cast<std::ptrdiff_t>(kCapacity));
-        std::uint64_t left = n;
-        *tally = one_to_one(
-            n,
-            [&](std::uint64_t m) {
-              for (std::uint64_t i = 0; i < m; ++i)
-                q.push(i);
-            },
-            [&](std::uint64_t& v) {
-              if (left == 0)
-                return false;
-              q.pop(v);  // blocking
-              --left;
-              return true;
-            });
+        *tally = tbb_one_to_one(n, q);
       },
       check);
   c.add(
@@ -178,39 +192,14 @@ HYPAR_BENCH_CASE("chan", "unbounded-1p1c/u64") {
       "hypar::unbounded", {},
       [=] {
         auto [tx, rx] = hypar::unbounded<std::uint64_t>();
-        *tally = one_to_one(
-            n,
-            [&tx = tx](std::uint64_t m) {
-              for (std::uint64_t i = 0; i < m; ++i)
-                tx.send(i);
-              tx.close();
-            },
-            [&rx = rx](std::uint64_t& v) {
-              auto got = rx.recv();
-              if (got)
-                v = *got;
-              return got.has_value();
-            });
+        *tally = channel_one_to_one(n, tx, rx);
       },
       check);
   c.add(
       "tbb::concurrent_bounded_queue (unlimited)", {},
       [=] {
         tbb::concurrent_bounded_queue<std::uint64_t> q;
-        std::uint64_t left = n;
-        *tally = one_to_one(
-            n,
-            [&](std::uint64_t m) {
-              for (std::uint64_t i = 0; i < m; ++i)
-                q.push(i);
-            },
-            [&](std::uint64_t& v) {
-              if (left == 0)
-                return false;
-              q.pop(v);
-              --left;
-              return true;
-            });
+        *tally = tbb_one_to_one(n, q);
       },
       check);
   c.add(

@@ -19,7 +19,8 @@
 //
 // Files: each file is opened once per rank, when its first block is read, and every block of it
 // is read from that one descriptor, which is closed after its last block. The descriptor must be
-// the file rank 0 measured (same device and inode), at least as long as measured, and every read
+// the file rank 0 measured (same inode; the device number is not compared, since a network file
+// system may number it differently on every node), at least as long as measured, and every read
 // must get its full length: otherwise the file changed under the count and it becomes an error
 // row (error_file_changed), never a mix of two files. A file whose size read as 0 (an empty file,
 // or /proc/version) is one chunk, read to end of file by one reader.

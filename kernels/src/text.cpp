@@ -24,7 +24,7 @@ namespace hypar::kernels {
 
 namespace detail {
 
-// Builds a TextStats while walking a chunk from its start; the column map `cur_` is the map from
+// Builds a TextStats while walking a chunk from its start; the column map `cur` is the map from
 // the start of the current -L line (or of the chunk, before the first line end).
 struct TextScanner {
   TextStats s;
