@@ -306,12 +306,16 @@ try:
         """Runs every rank as `sh -c 'hypar-stats ARGS SHELL_TAIL'`, noting its status; returns
         (mpiexec's exit code, stderr, [each rank's exit code])."""
         d = tempfile.mkdtemp(dir=tmp)
-        script = ('"$0" --no-progress "$@" ' + shell_tail + '; rc=$?; echo $rc > "' + d +
-                  '/rc.${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}"; exit $rc')
+        # The status file appears whole or not at all (written aside, then renamed): mpirun may
+        # kill the other ranks at any moment once one of them has exited non-zero.
+        script = ('"$0" --no-progress "$@" ' + shell_tail + '; rc=$?; '
+                  'r=${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}; echo $rc > "' + d + '/tmp.$r" && '
+                  'mv "' + d + '/tmp.$r" "' + d + '/rc.$r"; exit $rc')
         env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
         p = subprocess.run(mpiexec + ["sh", "-c", script, stats] + list(args), capture_output=True,
                            timeout=TIMEOUT, env=env)
-        codes = [int(open(os.path.join(d, f)).read()) for f in sorted(os.listdir(d))]
+        codes = [int(open(os.path.join(d, f)).read()) for f in sorted(os.listdir(d))
+                 if f.startswith("rc.")]
         return p.returncode, p.stderr.decode("utf-8", "replace"), codes
 
     @case("files whose size reads as 0 are read to end of file, as wc reads them")
