@@ -1,8 +1,9 @@
 #pragma once
 // Fork-join: the one place where hypar forks. `detail::fork_join` is the primitive; `join`,
-// `join_context`, the parallel iterators' splitter (par/bridge.hpp) and the sorts' stripes and
-// buckets (`detail::fork_each`) are all built on it, so the OpenMP task, the try/catch that keeps
-// exceptions inside the task and the taskwait are written once, here.
+// `join_context` and the parallel iterators' splitter (par/bridge.hpp) are built on it, and
+// `detail::fork_each` (the sorts' stripes and buckets) is its n-way form: the OpenMP tasks, the
+// try/catch that keeps exceptions inside a task and the taskwaits are written here and nowhere
+// else.
 //
 // Design note (docs/splitting.md, section 1, has the long version)
 // ----------------------------------------------------------------
@@ -92,10 +93,13 @@ std::pair<ResultSlot<context_result_t<A>>, ResultSlot<context_result_t<B>>> fork
   return {std::move(ra), std::move(rb)};
 }
 
-/// Runs `f(i)` for every i in [lo, hi) as a balanced tree of `fork_join`s (f(lo) on this
-/// thread), and returns when all have ended. `f` must not throw, and every call runs, whatever
-/// happens elsewhere: the sorts use it for pieces that must run to restore their range. Sequential
-/// equivalent: `for (i = lo; i < hi; ++i) f(i);`. Cost: hi - lo - 1 forks.
+/// Runs `f(i)` for every i in [lo, hi) on the team (f(lo) on this thread) and returns when all
+/// have ended. `f` must not throw, and every call runs, whatever happens elsewhere: the sorts use
+/// it for pieces that must run to restore their range. Sequential equivalent:
+/// `for (i = lo; i < hi; ++i) f(i);`. Cost: inside a region, hi - lo - 1 OpenMP tasks queued at
+/// once and one taskwait (a flat fan-out: a tree of fork_joins, whose inner taskwaits hold threads
+/// back, was measurably slower for the sorts; docs/sorting.md section 5); outside a region, the
+/// first fork_join opens one and the halves fan out inside it.
 template <class F>
 void fork_each(std::size_t lo, std::size_t hi, F& f) noexcept {
   static_assert(std::is_nothrow_invocable_v<F&, std::size_t>,
@@ -105,11 +109,20 @@ void fork_each(std::size_t lo, std::size_t hi, F& f) noexcept {
       f(lo);
     return;
   }
-  Cancellation never_stopped;  // f does not throw, so nothing is ever captured
-  const std::size_t mid = lo + (hi - lo) / 2;
-  fork_join(
-      never_stopped, [&](JoinContext) { fork_each(lo, mid, f); },
-      [&](JoinContext) { fork_each(mid, hi, f); });
+  if (!omp_in_parallel()) {
+    Cancellation never_stopped;  // f does not throw, so nothing is ever captured
+    const std::size_t mid = lo + (hi - lo) / 2;
+    fork_join(
+        never_stopped, [&](JoinContext) { fork_each(lo, mid, f); },
+        [&](JoinContext) { fork_each(mid, hi, f); });
+    return;
+  }
+  for (std::size_t i = lo + 1; i < hi; ++i) {
+#pragma omp task default(shared) firstprivate(i)
+    f(i);
+  }
+  f(lo);
+#pragma omp taskwait
 }
 
 template <class F>
