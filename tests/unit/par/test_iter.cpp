@@ -18,32 +18,17 @@
 #include <thread>
 #include <vector>
 
+#include "par_inputs.hpp"
 #include "thread_counts.hpp"
 
 namespace {
 
+using hypar::testing::kSizes;
+using hypar::testing::random_doubles;
+using hypar::testing::random_ints;
+
 class IterTest : public hypar::testing::ThreadCountTest {};
 HYPAR_INSTANTIATE_THREAD_COUNTS(IterTest);
-
-const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 17, 1000, 4097, 100003};
-
-std::vector<std::int64_t> random_ints(std::size_t n, std::uint32_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<std::int64_t> dist(-1000000, 1000000);
-  std::vector<std::int64_t> v(n);
-  for (auto& x : v)
-    x = dist(rng);
-  return v;
-}
-
-std::vector<double> random_doubles(std::size_t n, std::uint32_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  std::vector<double> v(n);
-  for (auto& x : v)
-    x = dist(rng) * std::pow(10.0, dist(rng) * 6);
-  return v;
-}
 
 TEST_P(IterTest, MapSumMatchesSequential) {
   on_pool([] {
