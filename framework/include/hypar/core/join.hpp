@@ -49,13 +49,14 @@ using context_result_t = std::invoke_result_t<F&, JoinContext>;
 /// The fork primitive. Runs `a(JoinContext)` on this thread and `b(JoinContext)` potentially on
 /// another thread of the team, and returns when both have ended. A half that has not started when
 /// `cancel` holds an exception is skipped; an exception from either is captured into `cancel`,
-/// never thrown. A plain `cancel.stop()` (a short-circuit) skips nothing: the halves decide what a
-/// stop means for them. Each returned slot is `filled()` only when its half ran to the end.
+/// never thrown (only moving a result out of its slot at the end may throw, on this thread, after
+/// both halves ended). A plain `cancel.stop()` (a short-circuit) skips nothing: the halves decide
+/// what a stop means for them. Each returned slot is `filled()` only when its half ran to the end.
 /// Sequential equivalent: `a(ctx); b(ctx);`. Cost: inside a region one OpenMP task and a taskwait;
 /// outside, one parallel region (with one thread: two calls).
 template <class A, class B>
 std::pair<ResultSlot<context_result_t<A>>, ResultSlot<context_result_t<B>>> fork_join(
-    Cancellation& cancel, A&& a, B&& b) noexcept {
+    Cancellation& cancel, A&& a, B&& b) {
   ResultSlot<context_result_t<A>> ra;
   ResultSlot<context_result_t<B>> rb;
   auto run = [&cancel](auto& slot, auto& f, bool migrated) noexcept {
