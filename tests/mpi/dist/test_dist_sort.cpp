@@ -14,70 +14,53 @@
 #include <string>
 #include <vector>
 
+#include "input_shapes.hpp"
+
 namespace {
 
 hypar::dist::Communicator world() {
   return hypar::dist::Communicator(MPI_COMM_WORLD);
 }
 
-enum class Shape { uniform, sorted, reverse, all_equal, few_distinct, zipf, almost_sorted };
-const char* name(Shape s) {
-  switch (s) {
-    case Shape::uniform:
-      return "uniform";
-    case Shape::sorted:
-      return "sorted";
-    case Shape::reverse:
-      return "reverse";
-    case Shape::all_equal:
-      return "all_equal";
-    case Shape::few_distinct:
-      return "16_distinct";
-    case Shape::zipf:
-      return "zipf";
-    default:
-      return "almost_sorted";
-  }
-}
-const Shape shapes[] = {Shape::uniform,      Shape::sorted, Shape::reverse,      Shape::all_equal,
-                        Shape::few_distinct, Shape::zipf,   Shape::almost_sorted};
+using hypar::testing::kShapes;
+using hypar::testing::Shape;
+using hypar::testing::shape_name;
 
 /// How the items are spread over the ranks before sorting.
 enum class Spread { even, rank0_only, odd_ranks_empty, skewed };
 const Spread spreads[] = {Spread::even, Spread::rank0_only, Spread::odd_ranks_empty,
                           Spread::skewed};
-
 /// The global input of `n` items of a shape; item k of the global sequence.
 std::vector<std::int64_t> global_input(Shape shape, std::size_t n, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::int64_t> v(n);
   switch (shape) {
-    case Shape::uniform:
+    case Shape::kUniform:
       for (auto& x : v)
         x = static_cast<std::int64_t>(rng());
       break;
-    case Shape::sorted:
-    case Shape::almost_sorted:
+    case Shape::kSorted:
+    case Shape::kAlmostSorted:
       for (std::size_t i = 0; i < n; ++i)
         v[i] = static_cast<std::int64_t>(i) * 3 - 1000;
-      if (shape == Shape::almost_sorted && n > 1) {
+      if (shape == Shape::kAlmostSorted && n > 1) {
         const auto swaps = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
         for (std::size_t k = 0; k < swaps; ++k)
           std::swap(v[rng() % n], v[rng() % n]);
       }
       break;
-    case Shape::reverse:
+    case Shape::kReverse:
       for (std::size_t i = 0; i < n; ++i)
         v[i] = static_cast<std::int64_t>(n - i);
       break;
-    case Shape::all_equal:
+    case Shape::kAllEqual:
       std::fill(v.begin(), v.end(), 42);
       break;
-    case Shape::few_distinct:
+    case Shape::kDistinct16:
       for (auto& x : v)
         x = static_cast<std::int64_t>(rng() % 16) * 1'000'003;
       break;
-    case Shape::zipf: {
+    case Shape::kZipf: {
       // P(k) ~ 1/k over 1000 values, by inverting the cumulative distribution.
       std::vector<double> cdf(1000);
       double total = 0;
@@ -147,9 +130,9 @@ TEST(DistParSort, EveryShapeAndSpread) {
   auto comm = world();
   for (const std::size_t n :
        {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{200'003}}) {
-    for (const Shape shape : shapes) {
+    for (const Shape shape : kShapes) {
       for (const Spread spread : spreads) {
-        SCOPED_TRACE(std::string(name(shape)) + " n=" + std::to_string(n) +
+        SCOPED_TRACE(std::string(shape_name(shape)) + " n=" + std::to_string(n) +
                      " spread=" + std::to_string(static_cast<int>(spread)));
         const auto global = global_input(shape, n, 7);
         const auto [first, last] = share(spread, n, comm.rank(), comm.size());
@@ -164,7 +147,7 @@ TEST(DistParSort, EveryShapeAndSpread) {
 
 TEST(DistParSort, ComparatorsAndKeys) {
   auto comm = world();
-  const auto global = global_input(Shape::uniform, 50'001, 11);
+  const auto global = global_input(Shape::kUniform, 50'001, 11);
   const auto [first, last] = share(Spread::even, global.size(), comm.rank(), comm.size());
   auto slice = [&] {
     return std::vector<std::int64_t>(global.begin() + static_cast<std::ptrdiff_t>(first),
