@@ -5,6 +5,9 @@
 #include <hypar/dist/communicator.hpp>
 #include <hypar/dist/environment.hpp>
 #include <hypar/dist/error.hpp>
+#include <hypar/dist/field.hpp>
+#include <hypar/dist/grid.hpp>
+#include <hypar/dist/halo.hpp>
 #include <hypar/dist/iter.hpp>
 #include <hypar/dist/partition.hpp>
 #include <hypar/dist/progress.hpp>
