@@ -81,8 +81,9 @@ void expect_layout(const CartGrid2D& g, int halo) {
     }
     for (int i = -halo; i < g.local_nx() + halo; ++i) {
       EXPECT_EQ(&f(i, j) - &f(-halo, j), i + halo);  // a row is contiguous, halo included
-      if (j + 1 < g.local_ny() + halo)
+      if (j + 1 < g.local_ny() + halo) {
         EXPECT_EQ(&f(i, j + 1) - &f(i, j), static_cast<std::ptrdiff_t>(f.stride()));
+      }
       EXPECT_EQ(&f.global(g.x0() + i, g.y0() + j), &f(i, j));
       EXPECT_EQ(f.owns(g.x0() + i, g.y0() + j),
                 i >= 0 && j >= 0 && i < g.local_nx() && j < g.local_ny());
@@ -157,8 +158,9 @@ TEST(Field2D, FillGatherAndScatterRoundTrip) {
         for (int i = 0; i < g->local_nx(); ++i)
           ASSERT_EQ(h(i, j), random[static_cast<std::size_t>(g->y0() + j) * nx + g->x0() + i]);
       const auto back = h.gather(0);
-      if (comm.rank() == 0)
+      if (comm.rank() == 0) {
         EXPECT_EQ(back, random);
+      }
     }
   }
 }

@@ -56,10 +56,12 @@ void check_grid(const hypar::dist::Communicator& comm, const CartGrid2D& g, int 
                 const GridOptions& o) {
   const auto dims = g.dims();
   ASSERT_EQ(dims[0] * dims[1], comm.size());
-  if (o.dims[0] > 0)
+  if (o.dims[0] > 0) {
     EXPECT_EQ(dims[0], o.dims[0]);
-  if (o.dims[1] > 0)
+  }
+  if (o.dims[1] > 0) {
     EXPECT_EQ(dims[1], o.dims[1]);
+  }
   EXPECT_EQ(g.nx(), nx);
   EXPECT_EQ(g.ny(), ny);
   EXPECT_GE(g.local_nx(), 1);
@@ -105,14 +107,18 @@ void check_grid(const hypar::dist::Communicator& comm, const CartGrid2D& g, int 
         ++owners[static_cast<std::size_t>(j) * nx + i];
     // Blocks follow the process grid: same column, same x range; same row, same y range.
     for (std::size_t s = 0; s < all.size(); ++s) {
-      if (all[s].cx == b.cx)
+      if (all[s].cx == b.cx) {
         EXPECT_EQ(all[s].x0, b.x0);
-      if (all[s].cy == b.cy)
+      }
+      if (all[s].cy == b.cy) {
         EXPECT_EQ(all[s].y0, b.y0);
-      if (all[s].cx < b.cx)
+      }
+      if (all[s].cx < b.cx) {
         EXPECT_LT(all[s].x0, b.x0);
-      if (all[s].cy < b.cy)
+      }
+      if (all[s].cy < b.cy) {
         EXPECT_LT(all[s].y0, b.y0);
+      }
     }
   }
   EXPECT_LE(max_x - min_x, 1);
@@ -197,8 +203,9 @@ TEST(CartGrid2D, ThinGridsGetAProcessGridWithoutEmptyBlocks) {
   int mpi[2] = {0, 0};
   MPI_Dims_create(p, 2, mpi);
   const CartGrid2D two(comm, 2, 40);
-  if (mpi[0] <= 2)
+  if (mpi[0] <= 2) {
     EXPECT_EQ(two.dims(), (std::array<int, 2>{mpi[0], mpi[1]}));
+  }
   EXPECT_LE(two.dims()[0], 2);
   EXPECT_GE(two.local_nx(), 1);
 }
@@ -216,8 +223,9 @@ TEST(CartGrid2D, BadProcessGridsThrowOnEveryRank) {
     // Fewer points than ranks.
     EXPECT_THROW(CartGrid2D(comm, 1, p - 1), hypar::Error);
   }
-  if (p == 4)
+  if (p == 4) {
     EXPECT_THROW(CartGrid2D(comm, 8, 8, GridOptions{{3, 0}, {}}), hypar::Error);
+  }
   EXPECT_THROW((void)CartGrid2D(comm, 8, 8).neighbor(2, 0), hypar::Error);
   // The grid still works after the failures: nothing was left half-created.
   const CartGrid2D g(comm, 8, 8);
