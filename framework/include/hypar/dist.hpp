@@ -12,3 +12,4 @@
 #include <hypar/dist/partition.hpp>
 #include <hypar/dist/progress.hpp>
 #include <hypar/dist/sort.hpp>
+#include <hypar/dist/stencil.hpp>

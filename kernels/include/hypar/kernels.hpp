@@ -3,6 +3,7 @@
 
 #include <hypar/kernels/checksum.hpp>
 #include <hypar/kernels/error.hpp>
+#include <hypar/kernels/heat.hpp>
 #include <hypar/kernels/isa.hpp>
 #include <hypar/kernels/stencil.hpp>
 #include <hypar/kernels/text.hpp>

@@ -220,6 +220,18 @@ class HaloExchange {
   /// True when nothing is in flight.
   bool finished() const noexcept { return requests_.empty(); }
 
+  /// Lets MPI move the messages along (MPI_Testall) without waiting, and reports whether all of
+  /// them have arrived; call it now and then while updating the interior so that large messages
+  /// (rendezvous protocol) progress before finish(). Must be called from the MPI main thread
+  /// (MPI_THREAD_FUNNELED). finish() is still needed. Errors are left for finish() to report.
+  bool progress() noexcept {
+    if (requests_.empty())
+      return true;
+    int done = 0;
+    MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE);
+    return done != 0;
+  }
+
  private:
   template <class T>
   friend class Field2D;

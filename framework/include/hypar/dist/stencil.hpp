@@ -1,0 +1,308 @@
+#pragma once
+// Time stepping of a five-point stencil on a distributed Field2D: tiles as OpenMP tasks, the halo
+// exchange overlapped with the tiles that do not need it, and temporal blocking (several steps per
+// pass over cache-sized tiles, deep halos exchanged once per pass). See docs/grid.md.
+//
+// Design note: one pass of T steps
+// --------------------------------
+// The field `u` has a halo of width W >= T. A pass advances it T steps:
+//   1. start the halo exchange of u (width W: edges and corners, a diagonal neighbour's corner is
+//      needed because the dependency cone of T steps of a 5-point stencil is a diamond);
+//   2. run the *inner* tiles, whose cone (the tile grown by T cells) lies inside the block, as
+//   tasks
+//      while the messages travel (thread 0, the MPI main thread, pokes MPI between tiles so that a
+//      rendezvous message progresses);
+//   3. finish the exchange, mirror the halo at Neumann edges;
+//   4. run the *edge* tiles (the frame of width T around the inner region) as tasks;
+//   5. swap u with the second field the results were written into.
+// A tile advances T steps on its own: step s (1..T) updates the tile grown by T - s cells (except
+// across a Dirichlet edge, whose ghost cells are fixed values and are never updated), reading step
+// s - 1. Step 1 reads u in place, steps 2..T - 1 ping-pong between two per-thread scratch boxes
+// that stay in cache, step T writes the tile into the output field. The cells a tile recomputes
+// beyond its own edge (the redundant ring of overlapped tiling) are what makes tiles and ranks
+// independent: no synchronisation between tiles inside a pass, one exchange per T steps across
+// ranks, memory traffic per step divided by about T.
+//
+// Why the result does not depend on the layout: every value of every step is computed by the one
+// row kernel from the same inputs, whatever tile, thread, rank or pass computes it (the kernel's
+// expression order is fixed on all its code paths: kernels/heat.hpp). At a Neumann edge the halo
+// is the mirror image of the interior; the kernel adds neighbour pairs symmetrically, so the mirror
+// image evolves bitwise as the interior does and mirroring W cells once per pass equals mirroring
+// one cell every step. Hence the field after n steps is bitwise the same for every process grid,
+// thread count, tile size, time block and overlap setting (tests/mpi/dist/test_stencil.cpp).
+
+#include <mpi.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <hypar/core/error.hpp>
+#include <hypar/core/join.hpp>
+#include <hypar/core/pool.hpp>
+#include <hypar/dist/field.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hypar::dist {
+
+/// What lies past a non-periodic edge of the global grid.
+enum class Boundary {
+  dirichlet,  ///< fixed values: the halo cells there keep what they hold (0 unless set)
+  neumann,    ///< insulated: the halo mirrors the interior (ghost -d equals cell d - 1)
+};
+
+/// How a StencilSweep walks the field.
+struct SweepOptions {
+  /// Steps per pass over each tile (temporal blocking); 1 is the plain sweep. At most the field's
+  /// halo width (the deep halo is exchanged once per pass).
+  int time_block = 1;
+  /// Update the tiles that need no halo while the exchange travels.
+  bool overlap = true;
+  /// Tile size in cells (interior of a tile); 0 chooses: full rows for the plain sweep, square
+  /// tiles whose scratch fits in a core's L2 cache for temporal blocking.
+  int tile_nx = 0;
+  int tile_ny = 0;
+  /// The boundary condition at non-periodic edges.
+  Boundary boundary = Boundary::dirichlet;
+};
+
+/// Advances a Field2D<T> by steps of a five-point stencil whose update of a row segment is
+/// `kernel(c, n, s, out, count)`: `out[i]` from `c[i - 1], c[i], c[i + 1]` (the row), `n[i]` (row
+/// j + 1) and `s[i]` (row j - 1), for `i` in [0, count), e.g. hypar::kernels::heat_row. The kernel
+/// must compute each cell from its five inputs only, in one fixed way (then the result is bitwise
+/// layout-independent: design note above). Keeps a second field of the same layout (the
+/// destination of each pass) and per-thread scratch for temporal blocking. Sequential equivalent:
+/// `steps` Jacobi sweeps over the global array with ghost cells set by the boundary condition.
+/// Cost per pass of T steps: one halo exchange of width T, (1 + about 2 T / tile) times the
+/// stencil's flops, and about 24 / T bytes of memory traffic per cell and step.
+template <class T, class Kernel>
+class StencilSweep {
+ public:
+  /// A sweep of `u` (which must outlive it; it holds the current step after advance()). Throws
+  /// hypar::Error if the time block is below 1 or exceeds the halo width of `u`, or a tile size is
+  /// negative. No communication.
+  StencilSweep(Field2D<T>& u, Kernel kernel, SweepOptions options = {})
+      : u_(&u), next_(u), kernel_(std::move(kernel)), options_(options) {
+    const int halo = u.halo();
+    if (options_.time_block < 1 || options_.time_block > halo) {
+      throw Error(
+          "hypar::dist::StencilSweep: the time block (" + std::to_string(options_.time_block) +
+          ") must be between 1 and the field's halo " + "width (" + std::to_string(halo) + ")");
+    }
+    if (options_.tile_nx < 0 || options_.tile_ny < 0)
+      throw Error("hypar::dist::StencilSweep: tile sizes must be 0 (choose) or positive");
+    const CartGrid2D& g = u.grid();
+    // A side extends (its halo cells are updated like interior ones) when a neighbour rank is
+    // there or the boundary mirrors; across a Dirichlet edge the halo is fixed.
+    const bool neumann = options_.boundary == Boundary::neumann;
+    extends_ = {g.neighbor(-1, 0) >= 0 || neumann, g.neighbor(1, 0) >= 0 || neumann,
+                g.neighbor(0, -1) >= 0 || neumann, g.neighbor(0, 1) >= 0 || neumann};
+    mirrors_ = {g.neighbor(-1, 0) < 0 && neumann, g.neighbor(1, 0) < 0 && neumann,
+                g.neighbor(0, -1) < 0 && neumann, g.neighbor(0, 1) < 0 && neumann};
+    plan_tiles();
+  }
+
+  StencilSweep(const StencilSweep&) = delete;
+  StencilSweep& operator=(const StencilSweep&) = delete;
+
+  /// Advances the field `steps` steps (passes of the time block, a shorter last pass). Collective
+  /// over the grid; every rank must pass the same `steps`. Tiles run on the current pool.
+  void advance(long long steps) {
+    if (steps < 0)
+      throw Error("hypar::dist::StencilSweep::advance: negative step count");
+    while (steps > 0) {
+      const int t = static_cast<int>(std::min<long long>(steps, options_.time_block));
+      pass(t);
+      steps -= t;
+    }
+  }
+
+  /// The options in use (tile sizes as chosen).
+  const SweepOptions& options() const noexcept { return options_; }
+  /// The field being advanced.
+  Field2D<T>& field() noexcept { return *u_; }
+
+ private:
+  struct Tile {
+    int x0, y0, x1, y1;  // interior cells [x0, x1) x [y0, y1), local coordinates
+  };
+  struct Scratch {
+    std::vector<T, detail::AlignedAllocator<T, 64>> a, b;
+  };
+
+  /// Splits the block into inner tiles (at least W cells from every edge: they need no halo) and
+  /// edge tiles (the frame), for a pass of up to time_block steps.
+  void plan_tiles() {
+    const int nx = u_->local_nx(), ny = u_->local_ny();
+    const int depth = options_.time_block;
+    const std::size_t threads = std::max<std::size_t>(1, current_num_threads());
+    if (options_.tile_nx == 0 || options_.tile_ny == 0) {
+      if (depth == 1) {
+        // Full rows, about 8 tiles per thread for work stealing, at least 4 rows each.
+        const int rows = static_cast<int>(std::max<long long>(
+            4, static_cast<long long>(ny) / (8 * static_cast<long long>(threads))));
+        options_.tile_nx = options_.tile_nx ? options_.tile_nx : nx;
+        options_.tile_ny = options_.tile_ny ? options_.tile_ny : rows;
+      } else {
+        // Two scratch boxes of (tile + 2 T)^2 cells in about 384 KiB (a core's L2 here holds 512).
+        const int box = static_cast<int>(std::sqrt(384.0 * 1024 / (2.0 * sizeof(T))));
+        const int side = std::max(4 * depth, box - 2 * depth);
+        options_.tile_nx = options_.tile_nx ? options_.tile_nx : side;
+        options_.tile_ny = options_.tile_ny ? options_.tile_ny : side;
+      }
+    }
+    const int ix0 = depth, iy0 = depth, ix1 = nx - depth, iy1 = ny - depth;
+    inner_.clear();
+    edge_.clear();
+    auto cut = [&](std::vector<Tile>& out, int x0, int y0, int x1, int y1) {
+      for (int y = y0; y < y1; y += options_.tile_ny)
+        for (int x = x0; x < x1; x += options_.tile_nx)
+          out.push_back(
+              {x, y, std::min(x1, x + options_.tile_nx), std::min(y1, y + options_.tile_ny)});
+    };
+    if (ix0 < ix1 && iy0 < iy1) {
+      cut(inner_, ix0, iy0, ix1, iy1);
+      cut(edge_, 0, 0, nx, iy0);      // bottom strip, full width
+      cut(edge_, 0, iy1, nx, ny);     // top strip
+      cut(edge_, 0, iy0, ix0, iy1);   // left strip
+      cut(edge_, ix1, iy0, nx, iy1);  // right strip
+    } else {
+      cut(edge_, 0, 0, nx, ny);
+    }
+  }
+
+  void pass(int depth) {
+    if (options_.overlap) {
+      HaloExchange exchange = u_->start_exchange();
+      run_tiles(inner_, depth, &exchange);
+      exchange.finish();
+      mirror_edges();
+      run_tiles(edge_, depth, nullptr);
+    } else {
+      u_->exchange_halos();
+      mirror_edges();
+      run_tiles(inner_, depth, nullptr);
+      run_tiles(edge_, depth, nullptr);
+    }
+    std::swap(*u_, next_);
+  }
+
+  /// Neumann: every halo cell past a mirroring edge gets the interior cell it mirrors (x sides over
+  /// all rows first, then y sides over all columns, so corners are mirrored twice).
+  void mirror_edges() {
+    Field2D<T>& u = *u_;
+    const int w = u.halo(), nx = u.local_nx(), ny = u.local_ny();
+    for (int j = -w; j < ny + w; ++j) {
+      for (int d = 1; d <= w; ++d) {
+        if (mirrors_[0])
+          u(-d, j) = u(d - 1, j);
+        if (mirrors_[1])
+          u(nx - 1 + d, j) = u(nx - d, j);
+      }
+    }
+    for (int d = 1; d <= w; ++d) {
+      for (int i = -w; i < nx + w; ++i) {
+        if (mirrors_[2])
+          u(i, -d) = u(i, d - 1);
+        if (mirrors_[3])
+          u(i, ny - 1 + d) = u(i, ny - d);
+      }
+    }
+  }
+
+  void run_tiles(const std::vector<Tile>& tiles, int depth, HaloExchange* exchange) {
+    if (tiles.empty())
+      return;
+    const std::size_t threads = std::max<std::size_t>(1, current_num_threads());
+    if (scratch_.size() < threads)
+      scratch_.resize(threads);
+    auto one = [&](std::size_t k) noexcept {
+      advance_tile(tiles[k], depth);
+      if (exchange != nullptr) {
+        int main_thread = 0;
+        MPI_Is_thread_main(&main_thread);
+        if (main_thread)
+          exchange->progress();
+      }
+    };
+    hypar::detail::fork_each(0, tiles.size(), one);
+  }
+
+  /// Advances one tile `depth` steps (design note above).
+  void advance_tile(const Tile& tile, int depth) noexcept {
+    const Field2D<T>& in = *u_;
+    Field2D<T>& out = next_;
+    const int nx = in.local_nx(), ny = in.local_ny();
+    // The cells updated at step s: the tile grown by depth - s, clipped where the side is fixed.
+    auto region = [&](int s) {
+      const int g = depth - s;
+      return Tile{extends_[0] ? tile.x0 - g : std::max(0, tile.x0 - g),
+                  extends_[2] ? tile.y0 - g : std::max(0, tile.y0 - g),
+                  extends_[1] ? tile.x1 + g : std::min(nx, tile.x1 + g),
+                  extends_[3] ? tile.y1 + g : std::min(ny, tile.y1 + g)};
+    };
+    if (depth == 1) {
+      for (int j = tile.y0; j < tile.y1; ++j)
+        kernel_(&in(tile.x0, j), &in(tile.x0, j + 1), &in(tile.x0, j - 1), &out(tile.x0, j),
+                static_cast<std::size_t>(tile.x1 - tile.x0));
+      return;
+    }
+    // Scratch boxes cover the tile grown by depth in every direction (inside the field's storage,
+    // since the halo is at least depth wide).
+    const int bx0 = tile.x0 - depth, by0 = tile.y0 - depth;
+    const int bw = tile.x1 - tile.x0 + 2 * depth, bh = tile.y1 - tile.y0 + 2 * depth;
+    const std::size_t stride = (static_cast<std::size_t>(bw) + 7) / 8 * 8;
+    Scratch& sc = scratch_[static_cast<std::size_t>(omp_get_thread_num()) % scratch_.size()];
+    const std::size_t need = stride * static_cast<std::size_t>(bh);
+    if (sc.a.size() < need) {
+      sc.a.assign(need, T{});
+      sc.b.assign(need, T{});
+    }
+    T* boxes[2] = {sc.a.data(), sc.b.data()};
+    auto at = [&](T* box, int i, int j) {
+      return box + static_cast<std::size_t>(j - by0) * stride + static_cast<std::size_t>(i - bx0);
+    };
+    // Fixed (Dirichlet) halo cells next to the regions: copied into both boxes once.
+    const Tile r1 = region(1);
+    for (T* box : boxes) {
+      for (int j = r1.y0; j < r1.y1; ++j) {
+        if (!extends_[0] && r1.x0 == 0)
+          *at(box, -1, j) = in(-1, j);
+        if (!extends_[1] && r1.x1 == nx)
+          *at(box, nx, j) = in(nx, j);
+      }
+      if (!extends_[2] && r1.y0 == 0)
+        std::copy_n(&in(r1.x0, -1), r1.x1 - r1.x0, at(box, r1.x0, -1));
+      if (!extends_[3] && r1.y1 == ny)
+        std::copy_n(&in(r1.x0, ny), r1.x1 - r1.x0, at(box, r1.x0, ny));
+    }
+    for (int s = 1; s <= depth; ++s) {
+      const Tile r = region(s);
+      const auto count = static_cast<std::size_t>(r.x1 - r.x0);
+      T* src = boxes[s % 2];        // step s - 1 (s >= 2)
+      T* dst = boxes[(s + 1) % 2];  // step s (s < depth)
+      for (int j = r.y0; j < r.y1; ++j) {
+        T* target = s == depth ? &out(r.x0, j) : at(dst, r.x0, j);
+        if (s == 1)
+          kernel_(&in(r.x0, j), &in(r.x0, j + 1), &in(r.x0, j - 1), target, count);
+        else
+          kernel_(at(src, r.x0, j), at(src, r.x0, j + 1), at(src, r.x0, j - 1), target, count);
+      }
+    }
+  }
+
+  Field2D<T>* u_;
+  Field2D<T> next_;
+  Kernel kernel_;
+  SweepOptions options_;
+  std::array<bool, 4> extends_{};  // left, right, bottom, top
+  std::array<bool, 4> mirrors_{};
+  std::vector<Tile> inner_, edge_;
+  std::vector<Scratch> scratch_;
+};
+
+}  // namespace hypar::dist
