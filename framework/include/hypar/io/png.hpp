@@ -17,9 +17,9 @@ namespace hypar::io {
 /// How write_field_png draws a field.
 struct PngOptions {
   /// Longest side of the field's image in pixels (16 .. 32768). A larger grid is box-averaged down
-  /// to it, keeping the aspect ratio; a grid with a long side below 256 cells is enlarged by an
-  /// integer factor (each cell an equal square of pixels) up to 256 pixels but never beyond
-  /// max_size. The colour bar, labels and margins come on top of this.
+  /// to it, keeping the aspect ratio; a grid with a long side below 256 cells is enlarged by the
+  /// smallest integer factor that makes it at least 256 pixels (each cell an equal square of
+  /// pixels), but never beyond max_size. The colour bar, labels and margins come on top of this.
   int max_size = 1024;
   /// Fixed colour limits {lo, hi} (finite, lo < hi): values at or below lo get the map's bottom
   /// colour, at or above hi its top colour. nullopt: the finite minimum and maximum of the field
@@ -79,7 +79,8 @@ bool is_frame_pattern(std::string_view pattern);
 namespace detail {
 
 /// Tick labels of the colour bar for limits {lo, hi}: `count` values spaced evenly from lo to hi,
-/// each printed with "%.3g" (a value within 1e-9 of the range from zero prints as "0").
+/// each printed with "%.3g", or with more digits when 3 would print two neighbours the same (a
+/// value within 1e-9 of the range from zero prints as "0").
 std::vector<std::string> colour_bar_labels(double lo, double hi, int count);
 
 /// Width and height in pixels of the field's image for an nx x ny grid (the rule documented at
