@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using Rgb = std::array<std::uint8_t, 3>;
 
-constexpr int kMinLongSide = 256;   // a tiny grid is enlarged to at least this many pixels
+constexpr int kMinLongSide = 256;  // a tiny grid is enlarged to at least this many pixels
 constexpr int kMaxSizeLimit = 1 << 15;
 constexpr Rgb kWhite = {255, 255, 255};
 constexpr Rgb kInk = {34, 34, 34};  // text, frames and tick marks
@@ -123,101 +123,101 @@ const ColourTable& colour_table() {
 // cap height to the baseline; the letters with descenders (g j p q y , ;) have 2 more rows below.
 constexpr int kGlyphW = 5, kGlyphH = 7, kDescent = 2;
 constexpr const char* kGlyphs[95] = {
-    ".....|.....|.....|.....|.....|.....|.....",  // ' '
-    "..#..|..#..|..#..|..#..|..#..|.....|..#..",  // !
-    ".#.#.|.#.#.|.....|.....|.....|.....|.....",  // "
-    ".#.#.|#####|.#.#.|.#.#.|.#.#.|#####|.#.#.",  // #
-    "..#..|.####|#.#..|.###.|..#.#|####.|..#..",  // $
-    "##...|##..#|...#.|..#..|.#...|#..##|...##",  // %
-    ".##..|#..#.|#.#..|.#...|#.#.#|#..#.|.##.#",  // &
-    "..#..|..#..|.....|.....|.....|.....|.....",  // '
-    "...#.|..#..|.#...|.#...|.#...|..#..|...#.",  // (
-    ".#...|..#..|...#.|...#.|...#.|..#..|.#...",  // )
-    ".....|..#..|#.#.#|.###.|#.#.#|..#..|.....",  // *
-    ".....|..#..|..#..|#####|..#..|..#..|.....",  // +
+    ".....|.....|.....|.....|.....|.....|.....",              // ' '
+    "..#..|..#..|..#..|..#..|..#..|.....|..#..",              // !
+    ".#.#.|.#.#.|.....|.....|.....|.....|.....",              // "
+    ".#.#.|#####|.#.#.|.#.#.|.#.#.|#####|.#.#.",              // #
+    "..#..|.####|#.#..|.###.|..#.#|####.|..#..",              // $
+    "##...|##..#|...#.|..#..|.#...|#..##|...##",              // %
+    ".##..|#..#.|#.#..|.#...|#.#.#|#..#.|.##.#",              // &
+    "..#..|..#..|.....|.....|.....|.....|.....",              // '
+    "...#.|..#..|.#...|.#...|.#...|..#..|...#.",              // (
+    ".#...|..#..|...#.|...#.|...#.|..#..|.#...",              // )
+    ".....|..#..|#.#.#|.###.|#.#.#|..#..|.....",              // *
+    ".....|..#..|..#..|#####|..#..|..#..|.....",              // +
     ".....|.....|.....|.....|.....|.##..|.##..|..#..|.#...",  // ,
-    ".....|.....|.....|.###.|.....|.....|.....",  // -
-    ".....|.....|.....|.....|.....|.##..|.##..",  // .
-    ".....|....#|...#.|..#..|.#...|#....|.....",  // /
-    ".###.|#...#|#..##|#.#.#|##..#|#...#|.###.",  // 0
-    "..#..|.##..|..#..|..#..|..#..|..#..|.###.",  // 1
-    ".###.|#...#|....#|...#.|..#..|.#...|#####",  // 2
-    "#####|...#.|..#..|...#.|....#|#...#|.###.",  // 3
-    "...#.|..##.|.#.#.|#..#.|#####|...#.|...#.",  // 4
-    "#####|#....|####.|....#|....#|#...#|.###.",  // 5
-    "..##.|.#...|#....|####.|#...#|#...#|.###.",  // 6
-    "#####|....#|...#.|..#..|.#...|.#...|.#...",  // 7
-    ".###.|#...#|#...#|.###.|#...#|#...#|.###.",  // 8
-    ".###.|#...#|#...#|.####|....#|...#.|.##..",  // 9
-    ".....|.##..|.##..|.....|.##..|.##..|.....",  // :
+    ".....|.....|.....|.###.|.....|.....|.....",              // -
+    ".....|.....|.....|.....|.....|.##..|.##..",              // .
+    ".....|....#|...#.|..#..|.#...|#....|.....",              // /
+    ".###.|#...#|#..##|#.#.#|##..#|#...#|.###.",              // 0
+    "..#..|.##..|..#..|..#..|..#..|..#..|.###.",              // 1
+    ".###.|#...#|....#|...#.|..#..|.#...|#####",              // 2
+    "#####|...#.|..#..|...#.|....#|#...#|.###.",              // 3
+    "...#.|..##.|.#.#.|#..#.|#####|...#.|...#.",              // 4
+    "#####|#....|####.|....#|....#|#...#|.###.",              // 5
+    "..##.|.#...|#....|####.|#...#|#...#|.###.",              // 6
+    "#####|....#|...#.|..#..|.#...|.#...|.#...",              // 7
+    ".###.|#...#|#...#|.###.|#...#|#...#|.###.",              // 8
+    ".###.|#...#|#...#|.####|....#|...#.|.##..",              // 9
+    ".....|.##..|.##..|.....|.##..|.##..|.....",              // :
     ".....|.##..|.##..|.....|.....|.##..|.##..|..#..|.#...",  // ;
-    "...#.|..#..|.#...|#....|.#...|..#..|...#.",  // <
-    ".....|.....|#####|.....|#####|.....|.....",  // =
-    ".#...|..#..|...#.|....#|...#.|..#..|.#...",  // >
-    ".###.|#...#|....#|...#.|..#..|.....|..#..",  // ?
-    ".###.|#...#|....#|.##.#|#.#.#|#.#.#|.###.",  // @
-    ".###.|#...#|#...#|#####|#...#|#...#|#...#",  // A
-    "####.|#...#|#...#|####.|#...#|#...#|####.",  // B
-    ".###.|#...#|#....|#....|#....|#...#|.###.",  // C
-    "###..|#..#.|#...#|#...#|#...#|#..#.|###..",  // D
-    "#####|#....|#....|####.|#....|#....|#####",  // E
-    "#####|#....|#....|####.|#....|#....|#....",  // F
-    ".###.|#...#|#....|#.###|#...#|#...#|.####",  // G
-    "#...#|#...#|#...#|#####|#...#|#...#|#...#",  // H
-    ".###.|..#..|..#..|..#..|..#..|..#..|.###.",  // I
-    "..###|...#.|...#.|...#.|...#.|#..#.|.##..",  // J
-    "#...#|#..#.|#.#..|##...|#.#..|#..#.|#...#",  // K
-    "#....|#....|#....|#....|#....|#....|#####",  // L
-    "#...#|##.##|#.#.#|#.#.#|#...#|#...#|#...#",  // M
-    "#...#|#...#|##..#|#.#.#|#..##|#...#|#...#",  // N
-    ".###.|#...#|#...#|#...#|#...#|#...#|.###.",  // O
-    "####.|#...#|#...#|####.|#....|#....|#....",  // P
-    ".###.|#...#|#...#|#...#|#.#.#|#..#.|.##.#",  // Q
-    "####.|#...#|#...#|####.|#.#..|#..#.|#...#",  // R
-    ".####|#....|#....|.###.|....#|....#|####.",  // S
-    "#####|..#..|..#..|..#..|..#..|..#..|..#..",  // T
-    "#...#|#...#|#...#|#...#|#...#|#...#|.###.",  // U
-    "#...#|#...#|#...#|#...#|#...#|.#.#.|..#..",  // V
-    "#...#|#...#|#...#|#.#.#|#.#.#|#.#.#|.#.#.",  // W
-    "#...#|#...#|.#.#.|..#..|.#.#.|#...#|#...#",  // X
-    "#...#|#...#|.#.#.|..#..|..#..|..#..|..#..",  // Y
-    "#####|....#|...#.|..#..|.#...|#....|#####",  // Z
-    ".###.|.#...|.#...|.#...|.#...|.#...|.###.",  // [
-    ".....|#....|.#...|..#..|...#.|....#|.....",  // backslash
-    ".###.|...#.|...#.|...#.|...#.|...#.|.###.",  // ]
-    "..#..|.#.#.|#...#|.....|.....|.....|.....",  // ^
-    ".....|.....|.....|.....|.....|.....|#####",  // _
-    ".#...|..#..|.....|.....|.....|.....|.....",  // `
-    ".....|.....|.###.|....#|.####|#...#|.####",  // a
-    "#....|#....|#.##.|##..#|#...#|#...#|####.",  // b
-    ".....|.....|.###.|#....|#....|#...#|.###.",  // c
-    "....#|....#|.##.#|#..##|#...#|#...#|.####",  // d
-    ".....|.....|.###.|#...#|#####|#....|.###.",  // e
-    "..##.|.#..#|.#...|###..|.#...|.#...|.#...",  // f
+    "...#.|..#..|.#...|#....|.#...|..#..|...#.",              // <
+    ".....|.....|#####|.....|#####|.....|.....",              // =
+    ".#...|..#..|...#.|....#|...#.|..#..|.#...",              // >
+    ".###.|#...#|....#|...#.|..#..|.....|..#..",              // ?
+    ".###.|#...#|....#|.##.#|#.#.#|#.#.#|.###.",              // @
+    ".###.|#...#|#...#|#####|#...#|#...#|#...#",              // A
+    "####.|#...#|#...#|####.|#...#|#...#|####.",              // B
+    ".###.|#...#|#....|#....|#....|#...#|.###.",              // C
+    "###..|#..#.|#...#|#...#|#...#|#..#.|###..",              // D
+    "#####|#....|#....|####.|#....|#....|#####",              // E
+    "#####|#....|#....|####.|#....|#....|#....",              // F
+    ".###.|#...#|#....|#.###|#...#|#...#|.####",              // G
+    "#...#|#...#|#...#|#####|#...#|#...#|#...#",              // H
+    ".###.|..#..|..#..|..#..|..#..|..#..|.###.",              // I
+    "..###|...#.|...#.|...#.|...#.|#..#.|.##..",              // J
+    "#...#|#..#.|#.#..|##...|#.#..|#..#.|#...#",              // K
+    "#....|#....|#....|#....|#....|#....|#####",              // L
+    "#...#|##.##|#.#.#|#.#.#|#...#|#...#|#...#",              // M
+    "#...#|#...#|##..#|#.#.#|#..##|#...#|#...#",              // N
+    ".###.|#...#|#...#|#...#|#...#|#...#|.###.",              // O
+    "####.|#...#|#...#|####.|#....|#....|#....",              // P
+    ".###.|#...#|#...#|#...#|#.#.#|#..#.|.##.#",              // Q
+    "####.|#...#|#...#|####.|#.#..|#..#.|#...#",              // R
+    ".####|#....|#....|.###.|....#|....#|####.",              // S
+    "#####|..#..|..#..|..#..|..#..|..#..|..#..",              // T
+    "#...#|#...#|#...#|#...#|#...#|#...#|.###.",              // U
+    "#...#|#...#|#...#|#...#|#...#|.#.#.|..#..",              // V
+    "#...#|#...#|#...#|#.#.#|#.#.#|#.#.#|.#.#.",              // W
+    "#...#|#...#|.#.#.|..#..|.#.#.|#...#|#...#",              // X
+    "#...#|#...#|.#.#.|..#..|..#..|..#..|..#..",              // Y
+    "#####|....#|...#.|..#..|.#...|#....|#####",              // Z
+    ".###.|.#...|.#...|.#...|.#...|.#...|.###.",              // [
+    ".....|#....|.#...|..#..|...#.|....#|.....",              // backslash
+    ".###.|...#.|...#.|...#.|...#.|...#.|.###.",              // ]
+    "..#..|.#.#.|#...#|.....|.....|.....|.....",              // ^
+    ".....|.....|.....|.....|.....|.....|#####",              // _
+    ".#...|..#..|.....|.....|.....|.....|.....",              // `
+    ".....|.....|.###.|....#|.####|#...#|.####",              // a
+    "#....|#....|#.##.|##..#|#...#|#...#|####.",              // b
+    ".....|.....|.###.|#....|#....|#...#|.###.",              // c
+    "....#|....#|.##.#|#..##|#...#|#...#|.####",              // d
+    ".....|.....|.###.|#...#|#####|#....|.###.",              // e
+    "..##.|.#..#|.#...|###..|.#...|.#...|.#...",              // f
     ".....|.....|.####|#...#|#...#|#...#|.####|....#|.###.",  // g
-    "#....|#....|#.##.|##..#|#...#|#...#|#...#",  // h
-    "..#..|.....|.##..|..#..|..#..|..#..|.###.",  // i
+    "#....|#....|#.##.|##..#|#...#|#...#|#...#",              // h
+    "..#..|.....|.##..|..#..|..#..|..#..|.###.",              // i
     "...#.|.....|..##.|...#.|...#.|...#.|...#.|#..#.|.##..",  // j
-    "#....|#....|#..#.|#.#..|##...|#.#..|#..#.",  // k
-    ".##..|..#..|..#..|..#..|..#..|..#..|.###.",  // l
-    ".....|.....|##.#.|#.#.#|#.#.#|#...#|#...#",  // m
-    ".....|.....|#.##.|##..#|#...#|#...#|#...#",  // n
-    ".....|.....|.###.|#...#|#...#|#...#|.###.",  // o
+    "#....|#....|#..#.|#.#..|##...|#.#..|#..#.",              // k
+    ".##..|..#..|..#..|..#..|..#..|..#..|.###.",              // l
+    ".....|.....|##.#.|#.#.#|#.#.#|#...#|#...#",              // m
+    ".....|.....|#.##.|##..#|#...#|#...#|#...#",              // n
+    ".....|.....|.###.|#...#|#...#|#...#|.###.",              // o
     ".....|.....|####.|#...#|#...#|#...#|####.|#....|#....",  // p
     ".....|.....|.####|#...#|#...#|#...#|.####|....#|....#",  // q
-    ".....|.....|#.##.|##..#|#....|#....|#....",  // r
-    ".....|.....|.####|#....|.###.|....#|####.",  // s
-    ".#...|.#...|###..|.#...|.#...|.#..#|..##.",  // t
-    ".....|.....|#...#|#...#|#...#|#..##|.##.#",  // u
-    ".....|.....|#...#|#...#|#...#|.#.#.|..#..",  // v
-    ".....|.....|#...#|#...#|#.#.#|#.#.#|.#.#.",  // w
-    ".....|.....|#...#|.#.#.|..#..|.#.#.|#...#",  // x
+    ".....|.....|#.##.|##..#|#....|#....|#....",              // r
+    ".....|.....|.####|#....|.###.|....#|####.",              // s
+    ".#...|.#...|###..|.#...|.#...|.#..#|..##.",              // t
+    ".....|.....|#...#|#...#|#...#|#..##|.##.#",              // u
+    ".....|.....|#...#|#...#|#...#|.#.#.|..#..",              // v
+    ".....|.....|#...#|#...#|#.#.#|#.#.#|.#.#.",              // w
+    ".....|.....|#...#|.#.#.|..#..|.#.#.|#...#",              // x
     ".....|.....|#...#|#...#|#...#|#...#|.####|....#|.###.",  // y
-    ".....|.....|#####|...#.|..#..|.#...|#####",  // z
-    "...#.|..#..|..#..|.#...|..#..|..#..|...#.",  // {
-    "..#..|..#..|..#..|..#..|..#..|..#..|..#..",  // |
-    ".#...|..#..|..#..|...#.|..#..|..#..|.#...",  // }
-    ".....|.....|.#...|#.#.#|...#.|.....|.....",  // ~
+    ".....|.....|#####|...#.|..#..|.#...|#####",              // z
+    "...#.|..#..|..#..|.#...|..#..|..#..|...#.",              // {
+    "..#..|..#..|..#..|..#..|..#..|..#..|..#..",              // |
+    ".#...|..#..|..#..|...#.|..#..|..#..|.#...",              // }
+    ".....|.....|.#...|#.#.#|...#.|.....|.....",              // ~
 };
 
 // Every glyph is 7 or 9 rows of exactly 5 cells of '#' or '.'.
@@ -238,7 +238,8 @@ constexpr bool glyphs_well_formed() {
 }
 static_assert(glyphs_well_formed(), "a glyph of the font is not 7 or 9 rows of 5 cells");
 
-// ---- an RGB canvas -------------------------------------------------------------------------------
+// ---- an RGB canvas
+// -------------------------------------------------------------------------------
 
 class Canvas {
  public:
@@ -279,7 +280,8 @@ class Canvas {
       const unsigned char u = static_cast<unsigned char>(ch);
       const std::string_view glyph = kGlyphs[(u >= 32 && u < 127 ? u : '?') - 32];
       for (std::size_t k = 0; k < glyph.size(); ++k) {
-        const int row = static_cast<int>(k / (kGlyphW + 1)), col = static_cast<int>(k % (kGlyphW + 1));
+        const int row = static_cast<int>(k / (kGlyphW + 1)),
+                  col = static_cast<int>(k % (kGlyphW + 1));
         if (glyph[k] == '#')
           fill(x + col * scale, y + row * scale, scale, scale, c);
       }
@@ -296,11 +298,12 @@ int text_width(std::size_t chars, int scale) {
   return chars == 0 ? 0 : static_cast<int>(chars) * (kGlyphW + 1) * scale - scale;
 }
 
-// ---- resampling -----------------------------------------------------------------------------------
-// Output pixel p of `out` pixels over `in` cells covers [p * in, (p + 1) * in) in units of
-// 1 / out cell; cell c covers [c * out, (c + 1) * out). The overlaps are exact integers, so an
-// integer enlargement gives each pixel exactly one cell (nearest neighbour) and a reduction
-// averages exactly the cells a pixel covers, with weights by covered area.
+// ---- resampling
+// ----------------------------------------------------------------------------------- Output pixel
+// p of `out` pixels over `in` cells covers [p * in, (p + 1) * in) in units of 1 / out cell; cell c
+// covers [c * out, (c + 1) * out). The overlaps are exact integers, so an integer enlargement gives
+// each pixel exactly one cell (nearest neighbour) and a reduction averages exactly the cells a
+// pixel covers, with weights by covered area.
 struct Footprint {
   int first = 0;                // first cell
   std::vector<double> weights;  // of cells first, first + 1, ...; they sum to 1
@@ -354,7 +357,8 @@ void draw_field(Canvas& canvas, int x0, int y0, std::span<const double> values, 
   }
 }
 
-// ---- limits -----------------------------------------------------------------------------------------
+// ---- limits
+// -----------------------------------------------------------------------------------------
 
 std::array<double, 2> automatic_limits(std::span<const double> values) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -383,18 +387,19 @@ std::string quoted(const fs::path& path) {
   throw Error("hypar::io::write_field_png: " + quoted(path) + ": " + what);
 }
 
-// ---- libpng output --------------------------------------------------------------------------------
-// libpng reports errors by calling an error function that must not return. We give it one that
-// records the message and longjmps back into encode_png. Everything that longjmp unwinds, i.e.
-// encode_png's frame, the libpng frames and the callbacks, holds trivially destructible objects
-// only (pointers, ints, C arrays), so no destructor is ever skipped; the C++ objects (the canvas,
-// the temporary file, strings) live in the callers, outside the setjmp frame. C++ exceptions are
-// never thrown through libpng's C frames (it is not compiled with unwind tables).
+// ---- libpng output
+// -------------------------------------------------------------------------------- libpng reports
+// errors by calling an error function that must not return. We give it one that records the message
+// and longjmps back into encode_png. Everything that longjmp unwinds, i.e. encode_png's frame, the
+// libpng frames and the callbacks, holds trivially destructible objects only (pointers, ints, C
+// arrays), so no destructor is ever skipped; the C++ objects (the canvas, the temporary file,
+// strings) live in the callers, outside the setjmp frame. C++ exceptions are never thrown through
+// libpng's C frames (it is not compiled with unwind tables).
 
 struct PngSink {
   std::FILE* file = nullptr;
-  int write_errno = 0;      // errno of a failed fwrite
-  char message[256] = {};   // libpng's message
+  int write_errno = 0;     // errno of a failed fwrite
+  char message[256] = {};  // libpng's message
   std::jmp_buf jump;
 };
 
@@ -476,8 +481,8 @@ class TempFile {
       if (fd < 0 && errno == EEXIST)
         continue;
       if (fd < 0)
-        fail(final_, "cannot create a temporary file in '" + dir.string() +
-                         "': " + std::strerror(errno));
+        fail(final_,
+             "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno));
       file_ = ::fdopen(fd, "wb");
       if (file_ == nullptr) {
         const int code = errno;
@@ -519,12 +524,13 @@ class TempFile {
   bool committed_ = false;
 };
 
-// ---- frame patterns ---------------------------------------------------------------------------------
+// ---- frame patterns
+// ---------------------------------------------------------------------------------
 
 std::string pad_integer(long long index, bool zero, int width) {
   const bool negative = index < 0;
-  const unsigned long long magnitude =
-      negative ? 0ULL - static_cast<unsigned long long>(index) : static_cast<unsigned long long>(index);
+  const unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(index)
+                                                : static_cast<unsigned long long>(index);
   std::string digits = std::to_string(magnitude);
   const int used = static_cast<int>(digits.size()) + (negative ? 1 : 0);
   const int pad = std::max(0, width - used);
@@ -540,7 +546,8 @@ std::string pad_integer(long long index, bool zero, int width) {
 
 }  // namespace
 
-// ---- public functions ---------------------------------------------------------------------------------
+// ---- public functions
+// ---------------------------------------------------------------------------------
 
 std::array<std::uint8_t, 3> colour_map(double t) {
   const ColourTable& table = colour_table();
@@ -584,7 +591,8 @@ std::string frame_path(std::string_view pattern, long long index) {
       ++i;
     }
     if (i >= n)
-      bad_pattern(pattern, "ends inside the conversion '" + std::string(pattern.substr(start)) + "'");
+      bad_pattern(pattern,
+                  "ends inside the conversion '" + std::string(pattern.substr(start)) + "'");
     if (pattern[i] != 'd' && pattern[i] != 'i')
       bad_pattern(pattern, "has '" + std::string(pattern.substr(start, i + 1 - start)) +
                                "' at position " + std::to_string(start) +
@@ -651,8 +659,8 @@ std::array<int, 2> field_image_size(int nx, int ny, int max_size) {
   }
   long long factor = 1;
   if (long_side < kMinLongSide)
-    factor = std::max(1LL, std::min((kMinLongSide + long_side - 1) / long_side,
-                                    max_size / long_side));
+    factor =
+        std::max(1LL, std::min((kMinLongSide + long_side - 1) / long_side, max_size / long_side));
   return {static_cast<int>(nx * factor), static_cast<int>(ny * factor)};
 }
 
@@ -689,8 +697,8 @@ void write_rgb_png(std::FILE* file, std::span<const std::uint8_t> rgb, int width
     throw Error("hypar::io::write_field_png: " + name + ": " + what);
   }
   if (std::fflush(file) != 0 || std::ferror(file))
-    throw Error("hypar::io::write_field_png: " + name + ": cannot write: " +
-                std::strerror(errno != 0 ? errno : EIO));
+    throw Error("hypar::io::write_field_png: " + name +
+                ": cannot write: " + std::strerror(errno != 0 ? errno : EIO));
 }
 
 }  // namespace detail
@@ -749,8 +757,9 @@ void write_field_png(const fs::path& path, std::span<const double> values, int n
   const int bar_w = options.colour_bar ? std::max(10, std::max(w, h) / 24) : 0;
   const int bar_h = options.colour_bar ? std::max(h, 6 * glyph_h) : 0;
   const int tick_count = bar_h >= 10 * glyph_h ? 5 : 3;
-  const auto labels = options.colour_bar ? detail::colour_bar_labels(limits[0], limits[1], tick_count)
-                                         : std::vector<std::string>{};
+  const auto labels = options.colour_bar
+                          ? detail::colour_bar_labels(limits[0], limits[1], tick_count)
+                          : std::vector<std::string>{};
   std::size_t label_chars = 0;
   for (const auto& l : labels)
     label_chars = std::max(label_chars, l.size());
@@ -759,7 +768,8 @@ void write_field_png(const fs::path& path, std::span<const double> values, int n
   const int label_pad = options.colour_bar ? 3 * s : 0;
   const int label_w = text_width(label_chars, s);
   const int plot_h = std::max(h, bar_h);
-  const int content_w = w + (options.colour_bar ? gap + bar_w + 1 + tick_len + label_pad + label_w : 0);
+  const int content_w =
+      w + (options.colour_bar ? gap + bar_w + 1 + tick_len + label_pad + label_w : 0);
   const int width = margin + content_w + margin;
   if (!title.empty()) {
     // Shrink a title that does not fit, then cut it with "..".
@@ -780,7 +790,8 @@ void write_field_png(const fs::path& path, std::span<const double> values, int n
   canvas.frame(field_x, field_y, w, h, kInk);
   if (!title.empty()) {
     const int tw = text_width(title.size(), title_scale);
-    const int tx = std::clamp(field_x + (w - tw) / 2, margin, std::max(margin, width - margin - tw));
+    const int tx =
+        std::clamp(field_x + (w - tw) / 2, margin, std::max(margin, width - margin - tw));
     canvas.text(tx, margin, title, title_scale, kInk);
   }
   if (options.colour_bar) {
@@ -792,7 +803,8 @@ void write_field_png(const fs::path& path, std::span<const double> values, int n
     canvas.frame(bar_x, bar_y, bar_w, bar_h, kInk);
     const int tick_thickness = s >= 3 ? 2 : 1;
     for (int k = 0; k < tick_count; ++k) {
-      const int y = bar_y + static_cast<int>(std::lround((bar_h - 1) * (1.0 - static_cast<double>(k) / (tick_count - 1))));
+      const int y = bar_y + static_cast<int>(std::lround(
+                                (bar_h - 1) * (1.0 - static_cast<double>(k) / (tick_count - 1))));
       const int ty = std::clamp(y - tick_thickness / 2, bar_y, bar_y + bar_h - tick_thickness);
       canvas.fill(bar_x + bar_w + 1, ty, tick_len, tick_thickness, kInk);
       const int ly = std::clamp(y - glyph_h / 2, 0, height - glyph_h);

@@ -154,7 +154,8 @@ std::vector<double> constant(int nx, int ny, double v) {
 
 }  // namespace
 
-// ---- the colour map -------------------------------------------------------------------------------
+// ---- the colour map
+// -------------------------------------------------------------------------------
 
 TEST(PngColourMap, DarkVioletToBrightYellowWithRisingLightness) {
   const Rgb bottom = colour_map(0.0), top = colour_map(1.0);
@@ -185,7 +186,8 @@ TEST(PngColourMap, DarkVioletToBrightYellowWithRisingLightness) {
   EXPECT_GT(map_entries().size(), 200u);  // many distinct colours
 }
 
-// ---- sizes ----------------------------------------------------------------------------------------
+// ---- sizes
+// ----------------------------------------------------------------------------------------
 
 TEST(PngSize, FieldImageSizeRule) {
   using hypar::io::detail::field_image_size;
@@ -250,7 +252,8 @@ TEST(PngSize, TinyGridsAreEnlargedByAnIntegerFactor) {
   EXPECT_EQ(last.y0, first.y0 - 2 * f);
 }
 
-// ---- colours --------------------------------------------------------------------------------------
+// ---- colours
+// --------------------------------------------------------------------------------------
 
 // With fixed limits, a value at or above hi gets the map's top colour and one at or below lo its
 // bottom colour; the hot region is where the hot cells are.
@@ -393,7 +396,8 @@ TEST(PngColours, ConstantFieldGetsTheMiddleColour) {
   }
 }
 
-// ---- the colour bar ---------------------------------------------------------------------------------
+// ---- the colour bar
+// ---------------------------------------------------------------------------------
 
 // A column through the bar runs through the map's colours in order, top colour at the top, and
 // its lightness falls from top to bottom; there are tick labels at five heights beside it.
@@ -449,7 +453,8 @@ TEST(PngColourBar, Labels) {
   EXPECT_EQ(colour_bar_labels(-1.0, 1.0, 3), (std::vector<std::string>{"-1", "0", "1"}));
   EXPECT_EQ(colour_bar_labels(-12345.0, 67890.0, 3),
             (std::vector<std::string>{"-1.23e+04", "2.78e+04", "6.79e+04"}));
-  EXPECT_EQ(colour_bar_labels(1e-5, 3e-5, 3), (std::vector<std::string>{"1e-05", "2e-05", "3e-05"}));
+  EXPECT_EQ(colour_bar_labels(1e-5, 3e-5, 3),
+            (std::vector<std::string>{"1e-05", "2e-05", "3e-05"}));
   // -0.1 .. 0.1: the middle is computed as 0 (not 1e-18) and prints as "0", not "-0".
   EXPECT_EQ(colour_bar_labels(-0.1, 0.1, 3), (std::vector<std::string>{"-0.1", "0", "0.1"}));
   // More digits only when three would repeat a label.
@@ -481,7 +486,8 @@ TEST(PngColourBar, TitleAboveTheField) {
   EXPECT_EQ(decode(p).width, without.width);
 }
 
-// ---- validation -------------------------------------------------------------------------------------
+// ---- validation
+// -------------------------------------------------------------------------------------
 
 TEST(PngValidation, BadArgumentsThrowNamingThePath) {
   TempDir dir;
@@ -517,7 +523,8 @@ TEST(PngValidation, BadArgumentsThrowNamingThePath) {
   EXPECT_TRUE(dir.entries().empty());
 }
 
-// ---- files --------------------------------------------------------------------------------------------
+// ---- files
+// --------------------------------------------------------------------------------------------
 
 TEST(PngFiles, ReplacesAtomicallyAndLeavesNoTemporary) {
   TempDir dir;
@@ -641,7 +648,8 @@ TEST(PngFiles, WriteFailurePartWayLeavesNothing) {
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"big.png"}));
 }
 
-// ---- frame names ----------------------------------------------------------------------------------------
+// ---- frame names
+// ----------------------------------------------------------------------------------------
 
 TEST(PngFramePath, Expands) {
   EXPECT_EQ(frame_path("frames/heat_%05d.png", 42), "frames/heat_00042.png");
@@ -697,7 +705,8 @@ TEST(PngFramePath, Errors) {
 TEST(PngFramePath, IsFramePattern) {
   EXPECT_TRUE(is_frame_pattern("frames/heat_%05d.png"));
   EXPECT_TRUE(is_frame_pattern("%d"));
-  EXPECT_TRUE(is_frame_pattern("heat_%s.png"));  // meant as a pattern; frame_path says what is wrong
+  EXPECT_TRUE(
+      is_frame_pattern("heat_%s.png"));  // meant as a pattern; frame_path says what is wrong
   EXPECT_TRUE(is_frame_pattern("50%%_%d"));
   EXPECT_TRUE(is_frame_pattern("x%"));
   EXPECT_FALSE(is_frame_pattern("heat.png"));
