@@ -63,7 +63,9 @@ void check_layout(const Communicator& world) {
 }  // namespace
 
 Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
-  const int wanted = level == ThreadLevel::multiple ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
+  const int wanted = level == ThreadLevel::multiple     ? MPI_THREAD_MULTIPLE
+                     : level == ThreadLevel::serialized ? MPI_THREAD_SERIALIZED
+                                                        : MPI_THREAD_FUNNELED;
   int initialized = 0;
   detail::check(MPI_Initialized(&initialized), "MPI_Initialized");
   if (initialized) {

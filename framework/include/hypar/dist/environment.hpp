@@ -7,8 +7,9 @@ namespace hypar::dist {
 
 /// The thread support a program asks MPI for.
 enum class ThreadLevel {
-  funneled,  ///< only the thread that initialised MPI calls it (hypar's default)
-  multiple,  ///< any thread may call MPI at any time
+  funneled,    ///< only the thread that initialised MPI calls it (hypar's default)
+  serialized,  ///< one thread at a time, any thread (e.g. a ThreadPool's master inside install)
+  multiple,    ///< any thread may call MPI at any time
 };
 
 /// Initialises MPI with MPI_Init_thread and finalises it at destruction, like

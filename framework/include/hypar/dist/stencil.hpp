@@ -44,6 +44,7 @@
 #include <hypar/dist/field.hpp>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -220,14 +221,12 @@ class StencilSweep {
     const std::size_t threads = std::max<std::size_t>(1, current_num_threads());
     if (scratch_.size() < threads)
       scratch_.resize(threads);
+    // Only the thread that started the exchange touches MPI (funneled and serialized programs).
+    const std::thread::id caller = std::this_thread::get_id();
     auto one = [&](std::size_t k) noexcept {
       advance_tile(tiles[k], depth);
-      if (exchange != nullptr) {
-        int main_thread = 0;
-        MPI_Is_thread_main(&main_thread);
-        if (main_thread)
-          exchange->progress();
-      }
+      if (exchange != nullptr && std::this_thread::get_id() == caller)
+        exchange->progress();
     };
     hypar::detail::fork_each(0, tiles.size(), one);
   }
