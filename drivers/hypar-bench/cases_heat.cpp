@@ -89,9 +89,9 @@ void add_hypar(Case& c, std::size_t n, int steps, int ranks, int threads, const 
   const std::string command =
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 HYPAR_NO_LAYOUT_WARNING=1 mpirun "
       "--oversubscribe -n " +
-      std::to_string(ranks) + " " + binding + " " + quote(HYPAR_HEAT_PROGRAM) +
-      " --nx " + std::to_string(n) + " --ny " + std::to_string(n) + " --steps " +
-      std::to_string(steps) + " --init sine:1,1 --r 0.25 --threads " + std::to_string(threads) +
+      std::to_string(ranks) + " " + binding + " " + quote(HYPAR_HEAT_PROGRAM) + " --nx " +
+      std::to_string(n) + " --ny " + std::to_string(n) + " --steps " + std::to_string(steps) +
+      " --init sine:1,1 --r 0.25 --threads " + std::to_string(threads) +
       " --format json --no-progress " + extra;
   c.add(
       label, {},
@@ -117,8 +117,8 @@ void add_hypar(Case& c, std::size_t n, int steps, int ranks, int threads, const 
 }  // namespace
 
 HYPAR_BENCH_CASE("stencil", "heat2d/8192") {
-  const std::size_t n = std::max<std::size_t>(64, static_cast<std::size_t>(
-                                                      8192 * std::sqrt(std::max(opt.scale, 1e-9))));
+  const std::size_t n = std::max<std::size_t>(
+      64, static_cast<std::size_t>(8192 * std::sqrt(std::max(opt.scale, 1e-9))));
   const int steps = 48;  // a multiple of every time block hypar-heat picks
   const int threads = static_cast<int>(opt.threads);
   auto naive = std::make_shared<Naive>(n);
@@ -136,20 +136,19 @@ HYPAR_BENCH_CASE("stencil", "heat2d/8192") {
   auto third = std::make_shared<std::vector<double>>(n * n, 1.0);
   auto triad_seconds = std::make_shared<double>(0);
   const std::string roofline = "roofline (in-run triad bandwidth / 24 B per update)";
-  c.add(
-      roofline, {},
-      [=] {
-        const std::size_t m = n * n;
-        double* pa = naive->b.data();
-        const double* pb = naive->a.data();
-        const double* pc = third->data();
-        const double t0 = omp_get_wtime();
+  c.add(roofline, {},
+        [=] {
+          const std::size_t m = n * n;
+          double* pa = naive->b.data();
+          const double* pb = naive->a.data();
+          const double* pc = third->data();
+          const double t0 = omp_get_wtime();
 #pragma omp parallel for simd num_threads(threads) schedule(static)
-        for (std::size_t i = 0; i < m; ++i)
-          pa[i] = pb[i] + 3.0 * pc[i];
-        *triad_seconds = (omp_get_wtime() - t0) * steps * 24.0 / 32.0;
-      },
-      {});
+          for (std::size_t i = 0; i < m; ++i)
+            pa[i] = pb[i] + 3.0 * pc[i];
+          *triad_seconds = (omp_get_wtime() - t0) * steps * 24.0 / 32.0;
+        },
+        {});
   c.contenders.back().self_timed = [=] { return *triad_seconds; };
   const std::string t = std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   const std::string plain = "hypar-heat plain 1 rank x " + t, blocked = "hypar-heat 1 rank x " + t;
@@ -158,7 +157,8 @@ HYPAR_BENCH_CASE("stencil", "heat2d/8192") {
   add_hypar(c, n, steps, 1, threads, "", blocked);
   add_hypar(c, n, steps, threads, 1, "", ranks);
   c.target(plain, roofline, 0.8, "the plain sweep at least 0.8x the memory roofline");
-  c.target(plain, "omp parallel for + simd (naive)", 1.0, "the plain sweep at least the naive loop");
+  c.target(plain, "omp parallel for + simd (naive)", 1.0,
+           "the plain sweep at least the naive loop");
   c.target(blocked, "omp parallel for + simd (naive)", 2.0,
            "temporal blocking (chosen by default) at least 2x the naive loop");
   c.target(ranks, blocked, 0.9, "ranks x 1 thread at least 0.9x 1 rank x threads");

@@ -379,8 +379,9 @@ int run(const Communicator& comm, const Options& o, std::size_t threads) {
                                                       : "hotspot");
       t << line;
       std::snprintf(line, sizeof line,
-                    "  layout      %d ranks (%d x %d) x %zu threads, time block %d, halo %d\n",
-                    comm.size(), s.dims[0], s.dims[1], threads, s.time_block, s.halo);
+                    "  layout      %d rank%s (%d x %d) x %zu thread%s, time block %d, halo %d\n",
+                    comm.size(), comm.size() == 1 ? "" : "s", s.dims[0], s.dims[1], threads,
+                    threads == 1 ? "" : "s", s.time_block, s.halo);
       t << line;
       std::snprintf(line, sizeof line, "  time        %.3f s stepping, %.3f s in all\n", s.seconds,
                     s.wall_seconds);

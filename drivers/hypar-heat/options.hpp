@@ -21,7 +21,7 @@ enum class Format { table, json };
 /// Everything the command line says. Sizes of 0 mean "not given" where a file may supply them.
 struct Options {
   int nx = 0, ny = 0;  ///< interior points (0: 256, or the size of the --init / --restart file)
-  long long steps = 500;
+  long long steps = 2000;
   double r = 0.25;
   Init init;
   bool neumann = false;
