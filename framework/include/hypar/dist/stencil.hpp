@@ -17,11 +17,13 @@
 //   5. swap u with the second field the results were written into.
 // A tile advances T steps on its own: step s (1..T) updates the tile grown by T - s cells (except
 // across a Dirichlet edge, whose ghost cells are fixed values and are never updated), reading step
-// s - 1. Step 1 reads u in place, steps 2..T - 1 ping-pong between two per-thread scratch boxes
-// that stay in cache, step T writes the tile into the output field. The cells a tile recomputes
-// beyond its own edge (the redundant ring of overlapped tiling) are what makes tiles and ranks
-// independent: no synchronisation between tiles inside a pass, one exchange per T steps across
-// ranks, memory traffic per step divided by about T.
+// s - 1. The steps run as a wavefront over the rows: at position k, step s computes row k - s,
+// whose three input rows of step s - 1 are then done; step 1 reads u in place, steps 2..T - 1
+// keep three rows each in a per-thread ring (in L1/L2), step T writes the output field. So each
+// cell of u is read once and each cell of the output written once per T steps. The cells a tile
+// recomputes beyond its own edge (the redundant ring of overlapped tiling) are what makes tiles
+// and ranks independent: no synchronisation between tiles inside a pass, one exchange per T steps
+// across ranks, memory traffic per step divided by about T.
 //
 // Why the result does not depend on the layout: every value of every step is computed by the one
 // row kernel from the same inputs, whatever tile, thread, rank or pass computes it (the kernel's
@@ -83,6 +85,12 @@ struct SweepOptions {
 template <class T, class Kernel>
 class StencilSweep {
  public:
+  /// The deepest time block.
+  static constexpr int kMaxDepth = 64;
+  /// Default tile size of temporal blocking (cells of the tile's interior).
+  static constexpr int kWavefrontWidth = 512;
+  static constexpr int kWavefrontHeight = 256;
+
   /// A sweep of `u` (which must outlive it; it holds the current step after advance()). Throws
   /// hypar::Error if the time block is below 1 or exceeds the halo width of `u`, or a tile size is
   /// negative. No communication.
@@ -132,7 +140,7 @@ class StencilSweep {
     int x0, y0, x1, y1;  // interior cells [x0, x1) x [y0, y1), local coordinates
   };
   struct Scratch {
-    std::vector<T, detail::AlignedAllocator<T, 64>> a, b;
+    std::vector<T, detail::AlignedAllocator<T, 64>> rings;  // (depth - 1) levels x 3 rows
   };
 
   /// Splits the block into inner tiles (at least W cells from every edge: they need no halo) and
@@ -149,11 +157,11 @@ class StencilSweep {
         options_.tile_nx = options_.tile_nx ? options_.tile_nx : nx;
         options_.tile_ny = options_.tile_ny ? options_.tile_ny : rows;
       } else {
-        // Two scratch boxes of (tile + 2 T)^2 cells in about 384 KiB (a core's L2 here holds 512).
-        const int box = static_cast<int>(std::sqrt(384.0 * 1024 / (2.0 * sizeof(T))));
-        const int side = std::max(4 * depth, box - 2 * depth);
-        options_.tile_nx = options_.tile_nx ? options_.tile_nx : side;
-        options_.tile_ny = options_.tile_ny ? options_.tile_ny : side;
+        // Wide tiles (the recomputed ring is 2 T columns of tile_nx + 2 T, the wavefront's rings
+        // 3 (T - 1) rows of it: 100 KiB for T = 8, in L2), tall enough for the wavefront's start
+        // and end (2 T rows) to be small.
+        options_.tile_nx = options_.tile_nx ? options_.tile_nx : kWavefrontWidth;
+        options_.tile_ny = options_.tile_ny ? options_.tile_ny : kWavefrontHeight;
       }
     }
     const int ix0 = depth, iy0 = depth, ix1 = nx - depth, iy1 = ny - depth;
@@ -231,7 +239,10 @@ class StencilSweep {
     hypar::detail::fork_each(0, tiles.size(), one);
   }
 
-  /// Advances one tile `depth` steps (design note above).
+  /// Advances one tile `depth` steps (design note above) as a wavefront over its rows: at
+  /// wavefront position k, level s (the field after s steps) gets row k - s, whose inputs, rows
+  /// k - s - 1 .. k - s + 1 of level s - 1, are then all computed. Level 0 is the input field,
+  /// level depth the output field; each level in between lives in a ring of three rows.
   void advance_tile(const Tile& tile, int depth) noexcept {
     const Field2D<T>& in = *u_;
     Field2D<T>& out = next_;
@@ -250,46 +261,49 @@ class StencilSweep {
                 static_cast<std::size_t>(tile.x1 - tile.x0));
       return;
     }
-    // Scratch boxes cover the tile grown by depth in every direction (inside the field's storage,
-    // since the halo is at least depth wide).
-    const int bx0 = tile.x0 - depth, by0 = tile.y0 - depth;
-    const int bw = tile.x1 - tile.x0 + 2 * depth, bh = tile.y1 - tile.y0 + 2 * depth;
-    const std::size_t stride = (static_cast<std::size_t>(bw) + 7) / 8 * 8;
+    // Ring rows span the tile grown by depth (plus the fixed cell beyond a Dirichlet edge).
+    const int bx0 = tile.x0 - depth;
+    const std::size_t stride =
+        (static_cast<std::size_t>(tile.x1 - tile.x0 + 2 * depth) + 7) / 8 * 8;
     Scratch& sc = scratch_[static_cast<std::size_t>(omp_get_thread_num()) % scratch_.size()];
-    const std::size_t need = stride * static_cast<std::size_t>(bh);
-    if (sc.a.size() < need) {
-      sc.a.assign(need, T{});
-      sc.b.assign(need, T{});
-    }
-    T* boxes[2] = {sc.a.data(), sc.b.data()};
-    auto at = [&](T* box, int i, int j) {
-      return box + static_cast<std::size_t>(j - by0) * stride + static_cast<std::size_t>(i - bx0);
+    const std::size_t need = stride * 3 * static_cast<std::size_t>(depth - 1);
+    if (sc.rings.size() < need)
+      sc.rings.assign(need, T{});
+    std::array<Tile, kMaxDepth + 1> regions{};
+    for (int s = 1; s <= depth; ++s)
+      regions[static_cast<std::size_t>(s)] = region(s);
+    // Row r of level s (1 <= s < depth), column bx0 .. in its ring.
+    auto ring_row = [&](int s, int r) {
+      const int slot = ((r % 3) + 3) % 3;
+      return sc.rings.data() + (static_cast<std::size_t>(s - 1) * 3 + slot) * stride;
     };
-    // Fixed (Dirichlet) halo cells next to the regions: copied into both boxes once.
-    const Tile r1 = region(1);
-    for (T* box : boxes) {
-      for (int j = r1.y0; j < r1.y1; ++j) {
-        if (!extends_[0] && r1.x0 == 0)
-          *at(box, -1, j) = in(-1, j);
-        if (!extends_[1] && r1.x1 == nx)
-          *at(box, nx, j) = in(nx, j);
-      }
-      if (!extends_[2] && r1.y0 == 0)
-        std::copy_n(&in(r1.x0, -1), r1.x1 - r1.x0, at(box, r1.x0, -1));
-      if (!extends_[3] && r1.y1 == ny)
-        std::copy_n(&in(r1.x0, ny), r1.x1 - r1.x0, at(box, r1.x0, ny));
-    }
-    for (int s = 1; s <= depth; ++s) {
-      const Tile r = region(s);
-      const auto count = static_cast<std::size_t>(r.x1 - r.x0);
-      T* src = boxes[s % 2];        // step s - 1 (s >= 2)
-      T* dst = boxes[(s + 1) % 2];  // step s (s < depth)
-      for (int j = r.y0; j < r.y1; ++j) {
-        T* target = s == depth ? &out(r.x0, j) : at(dst, r.x0, j);
-        if (s == 1)
-          kernel_(&in(r.x0, j), &in(r.x0, j + 1), &in(r.x0, j - 1), target, count);
-        else
-          kernel_(at(src, r.x0, j), at(src, r.x0, j + 1), at(src, r.x0, j - 1), target, count);
+    // Where level s keeps row r from column x: the field for level 0 and for the fixed rows beyond
+    // a Dirichlet edge (never computed at any level), the ring otherwise.
+    auto level_at = [&](int s, int x, int r) -> const T* {
+      if (s == 0 || (r < 0 && !extends_[2]) || (r >= ny && !extends_[3]))
+        return &in(x, r);
+      return ring_row(s, r) + (x - bx0);
+    };
+    const int first = regions[1].y0 + 1,
+              last = regions[static_cast<std::size_t>(depth)].y1 - 1 + depth;
+    for (int k = first; k <= last; ++k) {
+      for (int s = 1; s <= depth; ++s) {
+        const int r = k - s;
+        const Tile& g = regions[static_cast<std::size_t>(s)];
+        if (r < g.y0 || r >= g.y1)
+          continue;
+        const int x = g.x0;
+        const auto count = static_cast<std::size_t>(g.x1 - g.x0);
+        T* target = s == depth ? &out(x, r) : ring_row(s, r) + (x - bx0);
+        kernel_(level_at(s - 1, x, r), level_at(s - 1, x, r + 1), level_at(s - 1, x, r - 1), target,
+                count);
+        if (s < depth) {
+          // The fixed cells beyond a Dirichlet edge in x, for the next level's west / east reads.
+          if (!extends_[0] && g.x0 == 0)
+            ring_row(s, r)[-1 - bx0] = in(-1, r);
+          if (!extends_[1] && g.x1 == nx)
+            ring_row(s, r)[nx - bx0] = in(nx, r);
+        }
       }
     }
   }
