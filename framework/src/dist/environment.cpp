@@ -1,4 +1,7 @@
 // MPI start-up and shutdown, and the rank layout check.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <hypar/core/threads.hpp>
@@ -24,8 +27,22 @@ const char* level_name(int level) {
   }
 }
 
+/// The CPUs this rank's threads may run on: its affinity mask, or, when OpenMP binds threads to
+/// places (OMP_PLACES / OMP_PROC_BIND), the CPUs of all places. The OpenMP runtime pins the main
+/// thread to the first place at start-up, so the mask alone would then show one place only.
+long long rank_cpus() {
+  long long cpus = static_cast<long long>(available_cpus());
+  if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_num_places() > 0) {
+    long long in_places = 0;
+    for (int p = 0; p < omp_get_num_places(); ++p)
+      in_places += omp_get_place_num_procs(p);
+    cpus = std::max(cpus, in_places);
+  }
+  return cpus;
+}
+
 /// Rank 0 warns once when the layout wastes or oversubscribes cores: the threads a rank will run
-/// (hypar's default thread count) against the CPUs it may run on (its affinity mask).
+/// (hypar's default thread count) against the CPUs it may run on (rank_cpus).
 void check_layout(const Communicator& world) {
   if (const char* off = std::getenv("HYPAR_NO_LAYOUT_WARNING"); off && *off && *off != '0')
     return;
@@ -33,8 +50,7 @@ void check_layout(const Communicator& world) {
     long long threads;
     long long cpus;
   };
-  Layout mine{static_cast<long long>(default_num_threads()),
-              static_cast<long long>(available_cpus())};
+  Layout mine{static_cast<long long>(default_num_threads()), rank_cpus()};
   const auto all = world.gather(mine, 0);
   if (world.rank() != 0)
     return;
