@@ -33,12 +33,14 @@
 // leaves either the previous file or the new one under NAME, never a torn one; at worst a
 // temporary file stays behind.
 //
-// Errors agree. After each collective step every rank reports success or failure (an
-// MPI_Allreduce of one int): if any rank failed, all ranks close what they opened, rank 0
-// removes the temporary file, and every rank throws the same hypar::Error (the first failing
-// rank's message, broadcast), naming the path. No rank is left waiting in a collective that
-// another rank skipped. The reading side validates the file on rank 0 (serially) and broadcasts
-// the result or the error before any rank opens it in parallel.
+// Errors agree. After each collective step every rank reports success or failure (one
+// MPI_Allreduce of an int): if any rank failed, all ranks close what they opened, rank 0 removes
+// the temporary file, and every rank throws the same hypar::Error (the first failing rank's
+// message, broadcast), naming the path. So no rank goes on to a step that another rank skipped.
+// (A call that fails on some ranks only, inside one HDF5 collective, can still hang in HDF5 or
+// MPI-IO itself: rank 0 checks the directory and creates the file first so that the common
+// failures happen before any collective HDF5 call.) The reading side validates the file on
+// rank 0 (serially) and broadcasts the result or the error before any rank opens it in parallel.
 //
 // HDF5's own error printing is switched off around each call (and restored after), and HDF5's
 // messages (the failing call and its innermost cause, e.g. MPI_File_open's) go into the thrown
