@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs every system package hypar needs on Debian 12 (build tools, clang-format 14 for the
-# format check, MPI, Eigen, Boost, GoogleTest, oneTBB for the benchmark peers, CLI11,
-# nlohmann-json, zlib, libpng, Slurm and munge for the job script tests, ccache). Idempotent and quiet: when everything is already there it only checks.
+# format check, MPI, parallel HDF5 for the field files (with h5dump, and h5py, numpy and PIL for
+# Debian's /usr/bin/python3, which the tests use as independent readers), Eigen, Boost,
+# GoogleTest, oneTBB for the benchmark peers, CLI11, nlohmann-json, zlib, libpng, Slurm and munge
+# for the job script tests, ccache). Idempotent and quiet: when everything is already there it
+# only checks.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git python3 python3-yaml clang-format
   openmpi-bin libopenmpi-dev
+  libhdf5-openmpi-dev hdf5-tools python3-h5py python3-numpy python3-pil
   libeigen3-dev libboost-dev libgtest-dev libgmock-dev libtbb-dev
   zlib1g-dev libpng-dev libcli11-dev nlohmann-json3-dev
   slurm-wlm munge

@@ -4,8 +4,8 @@ checkout from the repository under spack/, and the recipe imports (against a sma
 spack.package that records the directives), declares what hypar needs (every find_package of the
 build it asks for), maps each variant to a CMake option that exists and that the variant really
 toggles, and every package a concretized tree can contain (the recipe's dependencies and the build
-tools of Spack's CMakePackage) is an external of spack.yaml, so that `spack install` downloads
-nothing. A real Spack check is described in docs/packaging.md."""
+tools of Spack's CMakePackage) is an external of spack.yaml with the variants the recipe asks for
+(hdf5+mpi), so that `spack install` downloads nothing. A real Spack check is described in docs/packaging.md."""
 import pathlib
 import re
 import sys
@@ -56,17 +56,20 @@ def satisfies(version, constraint):
     return version_tuple(version)[: len(version_tuple(constraint))] == version_tuple(constraint.lstrip("="))
 
 
-def external_of(name, constraint=""):
-    """The message if `name` (a package, not a virtual) has no usable /usr external, else None."""
+def external_of(name, constraint="", variants=()):
+    """The message if `name` (a package, not a virtual) has no usable /usr external (of a version
+    in `constraint`, with every one of `variants`, e.g. ["+mpi"]), else None."""
     entry = packages.get(name, {})
     if entry.get("buildable") is not False:
         return f"spack.yaml: {name} must be buildable: false (or Spack may build it from source)"
     for e in entry.get("externals", []):
         spec = str(e.get("spec", ""))
         m = re.match(rf"{re.escape(name)}@=?([\w.]+)", spec)
-        if e.get("prefix") and m and satisfies(m.group(1), constraint):
+        has = set(re.findall(r"[+~]\w+", spec[m.end():] if m else ""))
+        if e.get("prefix") and m and satisfies(m.group(1), constraint) and set(variants) <= has:
             return None
-    return f"spack.yaml: no external for {name}{'@' + constraint if constraint else ''} with a prefix"
+    wanted = name + ("@" + constraint if constraint else "") + "".join(variants)
+    return f"spack.yaml: no external for {wanted} with a prefix"
 
 
 # What Spack's CMakePackage adds to every tree (build tools), with the generator's tool.
@@ -129,12 +132,19 @@ check(Hypar is not None and issubclass(Hypar, CMakePackage), "package.py: class 
 # ---- dependencies: what the build needs ----------------------------------------------------------
 deps = {}
 for args, kwargs in recorded["depends_on"]:
-    name, _, constraint = args[0].partition("@")
-    deps[name] = dict(kwargs, constraint=constraint)
+    # "name@version+variant~variant": the version range and the variants apart
+    m = re.fullmatch(r"([\w-]+)(?:@([^+~\s]*))?\s*(.*)", args[0].strip())
+    name, constraint, rest = m.group(1), m.group(2) or "", m.group(3)
+    deps[name] = dict(kwargs, constraint=constraint, variants=re.findall(r"[+~]\w+", rest))
 for d in ["mpi", "eigen", "boost", "googletest", "cmake", "cxx"]:
     check(d in deps, f"package.py: depends_on({d!r}) missing")
 check(deps.get("mpi", {}).get("when") == "+mpi", "package.py: mpi must depend on +mpi")
 check(deps.get("googletest", {}).get("type") == "test", "package.py: googletest is a test dependency")
+# The field files need parallel HDF5 (the MPI-IO driver), only when the hdf5 variant is on.
+check("hdf5" in deps, "package.py: depends_on('hdf5+mpi') missing (HYPAR_WITH_HDF5)")
+check("+mpi" in deps.get("hdf5", {}).get("variants", []),
+      "package.py: hdf5 must be the parallel one: depends_on('hdf5+mpi', ...)")
+check(deps.get("hdf5", {}).get("when") == "+hdf5", "package.py: hdf5 must depend on +hdf5")
 
 # Every find_package() of the build the recipe asks for, as a Spack package. The benchmarks are
 # off in the recipe (hypar-bench and its oneTBB peer are not installed by Spack).
@@ -176,13 +186,13 @@ for name, info in deps.items():
             msg = external_of(str(chosen[0]).split("+")[0].split("@")[0])
             check(msg is None, f"{msg} (provides {name})")
         continue
-    msg = external_of(name, info.get("constraint", ""))
+    msg = external_of(name, info.get("constraint", ""), info.get("variants", []))
     check(msg is None, f"{msg} (package.py: depends_on({name!r}))")
 
 # ---- variants: each maps to a CMake option that exists, and really toggles it -------------------
 cmake_options = set(re.findall(r"option\((HYPAR_\w+)", (root / "CMakeLists.txt").read_text()))
 variants = recorded["variant"]
-for v in ["mpi", "drivers"]:
+for v in ["mpi", "drivers", "hdf5"]:
     check(v in variants, f"package.py: variant {v} missing")
 for name, info in variants.items():
     # A variant whose other value is forbidden outright (no `when`) cannot be turned off or on.
@@ -212,11 +222,15 @@ for name, info in variants.items():
     check(off != base, f"package.py: variant {name} changes nothing in cmake_args")
 check("-DHYPAR_WITH_MPI=ON" in base and "-DHYPAR_BUILD_DRIVERS=ON" in base,
       "package.py: +mpi +drivers must give HYPAR_WITH_MPI=ON and HYPAR_BUILD_DRIVERS=ON")
-no_mpi = args_for(all_on - {"mpi", "drivers"})  # ~mpi: drivers does not exist (when="+mpi")
+check("-DHYPAR_WITH_HDF5=ON" in base, "package.py: +hdf5 must give HYPAR_WITH_HDF5=ON")
+no_mpi = args_for(all_on - {"mpi", "drivers", "hdf5"})  # ~mpi: neither exists (when="+mpi")
 check("-DHYPAR_WITH_MPI=OFF" in no_mpi and "-DHYPAR_BUILD_DRIVERS=OFF" in no_mpi,
       "package.py: ~mpi must give HYPAR_WITH_MPI=OFF and HYPAR_BUILD_DRIVERS=OFF")
+check("-DHYPAR_WITH_HDF5=OFF" in no_mpi, "package.py: ~mpi must give HYPAR_WITH_HDF5=OFF")
 check(variants.get("drivers", {}).get("when") == "+mpi",
       "package.py: variant drivers needs when='+mpi' (hypar-stats is built only with MPI)")
+check(variants.get("hdf5", {}).get("when") == "+mpi",
+      "package.py: variant hdf5 needs when='+mpi' (parallel HDF5 runs on MPI-IO)")
 check("-DHYPAR_NATIVE=OFF" in base, "package.py: HYPAR_NATIVE must be OFF (Spack chooses the target)")
 
 # ---- names that do not exist yet -----------------------------------------------------------------

@@ -11,7 +11,8 @@ except ImportError:  # Spack 0.23: CMakePackage comes from spack.package
 class Hypar(CMakePackage):
     """Rayon and Crossbeam patterns for hybrid MPI + OpenMP programs in C++20: parallel
     iterators and sorts, pools, scopes, channels, lock-free queues, pipelines, SIMD kernels, and
-    the same vocabulary across ranks (distributed iterators, partitioning, distributed sort)."""
+    the same vocabulary across ranks (distributed iterators, partitioning, distributed sort,
+    2D fields with parallel HDF5 files)."""
 
     homepage = "https://hypar.readthedocs.io"
     git = "https://github.com/hypar-hpc/hypar.git"
@@ -26,11 +27,19 @@ class Hypar(CMakePackage):
     variant(
         "drivers", default=True, when="+mpi", description="Build the hypar-stats command-line driver"
     )
+    # Field files (hypar::io::write_field / read_field) use parallel HDF5 over MPI-IO.
+    variant(
+        "hdf5",
+        default=True,
+        when="+mpi",
+        description="Parallel HDF5 field files (hypar::io::write_field / read_field)",
+    )
 
     depends_on("c", type="build")
     depends_on("cxx", type="build")
     depends_on("cmake@3.21:", type="build")
     depends_on("mpi", when="+mpi")
+    depends_on("hdf5@1.10:+mpi", when="+hdf5")  # the MPI-IO driver, on the same MPI
     depends_on("eigen@3.3:")
     depends_on("boost@1.70:")  # headers only: Boost.Lockfree
     depends_on("cli11@2:", when="+drivers")
@@ -51,6 +60,7 @@ class Hypar(CMakePackage):
             self.define_from_variant("HYPAR_WITH_MPI", "mpi"),
             # A conditional variant: absent with ~mpi, and then there are no drivers to build.
             self.define("HYPAR_BUILD_DRIVERS", self.spec.satisfies("+drivers")),
+            self.define("HYPAR_WITH_HDF5", self.spec.satisfies("+hdf5")),
             self.define("HYPAR_BUILD_TESTS", self.run_tests),
             self.define("HYPAR_BUILD_EXAMPLES", False),
             self.define("HYPAR_BUILD_BENCHMARKS", False),

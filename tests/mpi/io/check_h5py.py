@@ -148,6 +148,26 @@ def _():
             check(rc == 0 and "ok" in out, f"{nx}x{ny} {dtype}: the tool failed ({rc}): {err}")
 
 
+@case("a crash mid-write leaves the previous file intact and only a temporary file behind")
+def _():
+    for step in ["after_data", "after_close"]:
+        d = tempfile.mkdtemp(dir=work)
+        path = os.path.join(d, "field.h5")
+        rc, out, err = run(["write", path, 20, 9])
+        check(rc == 0, f"write failed: {err}")
+        with open(path, "rb") as f:
+            before = f.read()
+        rc, out, err = run(["crash", path, 31, 7, step])
+        check(rc != 0, f"{step}: the crashing write succeeded")
+        with open(path, "rb") as f:
+            check(f.read() == before, f"{step}: the previous file changed")
+        left = sorted(os.listdir(d))
+        check(len(left) == 2 and left[1] == "field.h5" and left[0].startswith(".field.h5.tmp-"),
+              f"{step}: the directory holds {left}")
+        with h5py.File(path, "r") as f:
+            check(f["u"].shape == (9, 20), f"{step}: the previous file reads as {f['u'].shape}")
+
+
 @case("errors: the same message on every rank, naming the path")
 def _():
     missing = os.path.join(work, "missing.h5")

@@ -1,6 +1,8 @@
 // The hypar side of the independent-reader test (check_h5py.py), run under mpiexec:
 //   hdf5_field_tool write FILE NX NY           writes u[j][i] = sin(i) + 1000 j with the
 //                                              attributes steps = 42 (int64), r = 0.25 (float64)
+//   hdf5_field_tool crash FILE NX NY STEP      as write, but the last rank dies (std::_Exit) at
+//                                              STEP (after_data or after_close) of the write
 //   hdf5_field_tool check FILE NX NY TYPE      reads FILE (written by h5py, TYPE float64 or
 //                                              float32) and checks every cell bitwise against
 //                                              the same values rounded to TYPE, and the
@@ -25,14 +27,23 @@ double value(int i, int j) {
 
 int run(int argc, char** argv, const hypar::dist::Communicator& comm) {
   if (argc != 5 && argc != 6) {
-    std::fprintf(stderr, "usage: %s write FILE NX NY | check FILE NX NY TYPE\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s write FILE NX NY | crash FILE NX NY STEP | check FILE NX NY TYPE\n",
+                 argv[0]);
     return 2;
   }
   const std::string mode = argv[1], file = argv[2];
   const int nx = std::atoi(argv[3]), ny = std::atoi(argv[4]);
   const hypar::dist::CartGrid2D grid(comm, nx, ny);
   hypar::dist::Field2D<double> f(grid, 1);
-  if (mode == "write") {
+  if (mode == "write" || mode == "crash") {
+    if (mode == "crash") {
+      const std::string step = argc == 6 ? argv[5] : "";
+      hypar::io::detail::set_write_fault(step == "after_close"
+                                             ? hypar::io::detail::WriteFault::after_close
+                                             : hypar::io::detail::WriteFault::after_data,
+                                         comm.size() - 1, true);
+    }
     f.fill(value);
     hypar::io::write_field(file, f, {{"steps", 42}, {"r", 0.25}});
     if (comm.rank() == 0)

@@ -573,6 +573,7 @@ TEST(Hdf5Field, WriteErrorsNameThePathAndLeaveNothingBehind) {
   EXPECT_HAS(m, "cannot create the temporary file");
   EXPECT_HAS(m, std::strerror(EACCES));
   EXPECT_EQ(listing(w, dir.path()), (std::set<std::string>{"file", "locked"}));
+  EXPECT_EQ(listing(w, locked), std::set<std::string>{});
 }
 
 // ---- atomic replacement ---------------------------------------------------------------------

@@ -9,9 +9,11 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <hypar/core/error.hpp>
+#include <hypar/dist/error.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <stdexcept>
 #include <string>
@@ -29,6 +31,7 @@ namespace fs = std::filesystem;
 
 detail::WriteFault g_fault = detail::WriteFault::none;
 int g_fault_rank = -1;
+bool g_fault_crash = false;
 
 /// A failure of one step on this rank; its message is what every rank will throw.
 class StepError : public std::runtime_error {
@@ -37,8 +40,11 @@ class StepError : public std::runtime_error {
 };
 
 void maybe_inject(detail::WriteFault here, const dist::Communicator& comm, const char* what) {
-  if (g_fault == here && g_fault_rank == comm.rank())
-    throw StepError(std::string("injected failure (test hook) ") + what);
+  if (g_fault != here || g_fault_rank != comm.rank())
+    return;
+  if (g_fault_crash)
+    std::_Exit(86);
+  throw StepError(std::string("injected failure (test hook) ") + what);
 }
 
 // ---- HDF5 plumbing ----------------------------------------------------------------------------
@@ -225,12 +231,14 @@ std::string dataset_path(std::string_view dataset) {
 std::string agree(const dist::Communicator& comm, std::string error) {
   const int mine = error.empty() ? INT_MAX : comm.rank();
   int first = INT_MAX;
-  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm.native());
+  dist::detail::check(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm.native()),
+                      "MPI_Allreduce");
   if (first == INT_MAX)
     return {};
   const int failed_here = error.empty() ? 0 : 1;
   int failed = 0;
-  MPI_Allreduce(&failed_here, &failed, 1, MPI_INT, MPI_SUM, comm.native());
+  dist::detail::check(MPI_Allreduce(&failed_here, &failed, 1, MPI_INT, MPI_SUM, comm.native()),
+                      "MPI_Allreduce");
   comm.broadcast(error, first);
   if (failed < comm.size()) {
     error += " (on rank " + std::to_string(first);
@@ -356,9 +364,10 @@ bool same_size(const FieldAttribute& value, int size) {
 
 namespace detail {
 
-void set_write_fault(WriteFault fault, int rank) {
+void set_write_fault(WriteFault fault, int rank, bool crash) {
   g_fault = fault;
   g_fault_rank = fault == WriteFault::none ? -1 : rank;
+  g_fault_crash = crash;
 }
 
 std::filesystem::path temporary_path(const std::filesystem::path& path, long pid) {
@@ -628,7 +637,13 @@ FieldFileInfo inspect(const fs::path& path, const std::string& name) {
     throw StepError(hdf5_message("opening it"));
   if (is_hdf5 == 0)
     throw StepError("it is not an HDF5 file (no HDF5 signature)");
-  Handle file = make(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate(file access)");
+#if H5_VERSION_GE(1, 10, 7)
+  // Lock the file while reading it, except on file systems without locks (some NFS and Lustre
+  // mounts), where HDF5 would otherwise refuse to open it.
+  check(H5Pset_file_locking(fapl.get(), true, true), "H5Pset_file_locking");
+#endif
+  Handle file = make(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose, "H5Fopen");
 
   // Each component of the path must exist (H5Lexists needs its parent to).
   for (std::size_t at = name.find('/', 1);; at = name.find('/', at + 1)) {
