@@ -23,9 +23,13 @@ class Hypar(CMakePackage):
     version("main", branch="main")
 
     variant("mpi", default=True, description="Build the distributed layer (hypar::dist) on MPI")
-    # hypar-stats runs on the distributed layer, so the drivers exist only with +mpi.
+    # The drivers run on the distributed layer, so they exist only with +mpi; hypar-heat also
+    # needs +hdf5 (its fields and checkpoints are HDF5 files) and is skipped without it.
     variant(
-        "drivers", default=True, when="+mpi", description="Build the hypar-stats command-line driver"
+        "drivers",
+        default=True,
+        when="+mpi",
+        description="Build the command-line drivers (hypar-stats, hypar-heat with +hdf5)",
     )
     # Field files (hypar::io::write_field / read_field) use parallel HDF5 over MPI-IO.
     variant(
@@ -41,6 +45,7 @@ class Hypar(CMakePackage):
     depends_on("mpi", when="+mpi")
     depends_on("hdf5@1.10:+mpi", when="+hdf5")  # the MPI-IO driver, on the same MPI
     depends_on("eigen@3.3:")
+    depends_on("libpng@1.6:")  # PNG pictures of fields (hypar::io::write_field_png)
     depends_on("boost@1.70:")  # headers only: Boost.Lockfree
     depends_on("cli11@2:", when="+drivers")
     depends_on("nlohmann-json@3.2:", when="+drivers")
