@@ -63,7 +63,7 @@ struct Naive {
 #pragma omp simd
         for (std::size_t i = 1; i <= n; ++i) {
           const std::size_t k = j * w + i;
-          out[k] = in[k] + r * (((in[k + 1] + in[k - 1]) + (in[k + w] + in[k - w])) - 4.0 * in[k]);
+          out[k] = in[k] + r * (in[k + 1] + in[k - 1] + in[k + w] + in[k - w] - 4.0 * in[k]);
         }
       }
       std::swap(a, b);

@@ -57,6 +57,10 @@ struct HeatKernel {
                   std::size_t count) const noexcept {
     hypar::kernels::heat_row(c, n, s, out, count, r);
   }
+  void stream(const double* c, const double* n, const double* s, double* out,
+              std::size_t count) const noexcept {
+    hypar::kernels::heat_row_streaming(c, n, s, out, count, r);
+  }
 };
 
 /// What the run computes: the global size, the steps, where it starts.

@@ -3,7 +3,7 @@
 
 usage: heat_e2e.py HYPAR_HEAT RANKS [MPIEXEC...]   (Debian's /usr/bin/python3: numpy, h5py, PIL)
 - the final field, read back with h5py, equals a numpy implementation of the same step bitwise
-  (numpy's element-wise IEEE operations in the documented order) for threads 1 and 2, time
+  (numpy's element-wise IEEE operations in the order kernels/heat.hpp documents) for threads 1 and 2, time
   blocks 1, 3 and the default, with and without overlap, Dirichlet and Neumann;
 - the sine mode matches the exact discrete solution G^n u0 to 1e-12, Neumann conserves the sum;
 - checkpoint, `kill -9` of the whole job after a checkpoint, restart: bitwise equal to the
@@ -74,12 +74,14 @@ def read_u(file):
 
 
 def reference(u, steps, r, neumann):
-    """The heat step in numpy: u + r * (((E + W) + (N + S)) - 4 u), ghosts 0 or mirrored."""
+    """The heat step in numpy, (1 - 4 r) u + r ((E + W) + (N + S)) (kernels/heat.hpp's order),
+    ghosts 0 or mirrored."""
     u = u.copy()
+    keep = 1.0 - 4.0 * r
     for _ in range(steps):
         g = np.pad(u, 1, mode="edge" if neumann else "constant")
         c = g[1:-1, 1:-1]
-        u = c + r * (((g[1:-1, 2:] + g[1:-1, :-2]) + (g[2:, 1:-1] + g[:-2, 1:-1])) - 4.0 * c)
+        u = keep * c + r * ((g[1:-1, 2:] + g[1:-1, :-2]) + (g[2:, 1:-1] + g[:-2, 1:-1]))
     return u
 
 

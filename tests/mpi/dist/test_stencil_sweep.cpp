@@ -38,6 +38,14 @@ struct HeatKernel {
   }
 };
 
+/// The same with the streaming form for rows of the output field (both paths are checked).
+struct StreamingHeatKernel : HeatKernel {
+  void stream(const double* c, const double* n, const double* s, double* out,
+              std::size_t count) const noexcept {
+    hypar::kernels::heat_row_streaming(c, n, s, out, count, r);
+  }
+};
+
 /// The sequential reference: `steps` heat steps of the global [ny][nx] array, the ghost frame set
 /// before every step (periodic wrap, Dirichlet 0, Neumann mirror), each row by the kernel.
 std::vector<double> reference(std::vector<double> u, int nx, int ny, int steps, double r,
@@ -115,10 +123,11 @@ struct Setting {
   int depth, extra_halo;
   bool overlap;
   std::array<int, 2> tile;
+  bool streaming;
 };
 const std::vector<Setting> settings = {
-    {1, 0, false, {0, 0}}, {1, 1, true, {5, 3}}, {2, 0, true, {0, 0}},
-    {3, 1, false, {5, 3}}, {4, 0, true, {4, 7}}, {3, 0, true, {0, 0}},
+    {1, 0, false, {0, 0}, false}, {1, 1, true, {5, 3}, true}, {2, 0, true, {0, 0}, true},
+    {3, 1, false, {5, 3}, false}, {4, 0, true, {4, 7}, true}, {3, 0, true, {0, 0}, false},
 };
 
 /// Runs `steps` steps on every layout and sweep setting and compares each with the reference.
@@ -148,10 +157,15 @@ void check_against_reference(const Case& c, int steps, double r) {
                    std::to_string(setting.overlap) + " tile " + std::to_string(setting.tile[0]));
       Field2D<double> u(*grid, setting.depth + setting.extra_halo);
       u.scatter(0, initial);
-      StencilSweep sweep(u, HeatKernel{r},
-                         SweepOptions{setting.depth, setting.overlap, setting.tile[0],
-                                      setting.tile[1], c.boundary});
-      sweep.advance(steps);
+      const SweepOptions options{setting.depth, setting.overlap, setting.tile[0], setting.tile[1],
+                                 c.boundary};
+      if (setting.streaming) {
+        StencilSweep sweep(u, StreamingHeatKernel{{r}}, options);
+        sweep.advance(steps);
+      } else {
+        StencilSweep sweep(u, HeatKernel{r}, options);
+        sweep.advance(steps);
+      }
       const std::vector<double> got = u.gather(0);
       if (comm.rank() == 0) {
         ASSERT_TRUE(bitwise_equal(got, expected));

@@ -2,6 +2,7 @@
 // a call covers (vector body and remainder agree: the property the temporal blocking relies on).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <hypar/kernels/heat.hpp>
@@ -61,6 +62,24 @@ TEST(HeatRow, EverySplitOfARowGivesTheSameBits) {
     hypar::kernels::heat_row(rows.c.data() + 1 + i, rows.n.data() + 1 + i, rows.s.data() + 1 + i,
                              &one, 1, 0.25);
     ASSERT_EQ(std::memcmp(&one, &whole[i], sizeof one), 0) << "cell " << i;
+  }
+}
+
+TEST(HeatRow, TheStreamingFormGivesTheSameBitsAtEveryAlignment) {
+  const std::size_t count = 131;
+  const Rows rows = random_rows(count + 8, 5u);
+  std::vector<double> plain(count + 8), streamed(count + 8);
+  for (std::size_t offset = 0; offset < 8; ++offset) {
+    for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 8u, 17u, 131u}) {
+      std::fill(plain.begin(), plain.end(), -7.0);
+      std::fill(streamed.begin(), streamed.end(), -7.0);
+      hypar::kernels::heat_row(rows.c.data() + 1, rows.n.data() + 1, rows.s.data() + 1,
+                               plain.data() + offset, n, 0.21);
+      hypar::kernels::heat_row_streaming(rows.c.data() + 1, rows.n.data() + 1, rows.s.data() + 1,
+                                         streamed.data() + offset, n, 0.21);
+      ASSERT_EQ(std::memcmp(plain.data(), streamed.data(), plain.size() * sizeof(double)), 0)
+          << "offset " << offset << " count " << n;
+    }
   }
 }
 
