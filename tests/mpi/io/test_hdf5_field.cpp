@@ -621,6 +621,28 @@ TEST(Hdf5Field, AFailedWriteLeavesThePreviousFileIntact) {
   EXPECT_EQ(listing(w, dir.path()), std::set<std::string>{"state.h5"});
 }
 
+TEST(Hdf5Field, AWriteThatDoesNotReadBackIsRefusedAndReplacesNothing) {
+  // MPI-IO may lose a write without an error (Open MPI 4.1's OMPIO on a full disk with three or
+  // more ranks): write_field reads the temporary file back before it may replace the old one.
+  const Communicator w = world();
+  SharedDir dir(w);
+  const fs::path file = dir / "state.h5";
+  const CartGrid2D g(w, 21, 18);
+  hypar::io::write_field(file, filled(g, 1, 1), {{"steps", 1}});
+  const std::string before = w.rank() == 0 ? read_bytes(file) : std::string{};
+  hypar::io::detail::set_write_fault(WriteFault::lost_data, w.size() - 1);
+  const std::string m = collective_error(w, [&] {
+    hypar::io::write_field(file, filled(g, 0, 2), {{"steps", 2}});
+  });
+  hypar::io::detail::set_write_fault(WriteFault::none, -1);
+  EXPECT_HAS(m, "cannot write '" + file.string() + "'");
+  EXPECT_HAS(m, "differs from what was written");
+  EXPECT_EQ(listing(w, dir.path()), std::set<std::string>{"state.h5"});
+  if (w.rank() == 0) {
+    EXPECT_TRUE(read_bytes(file) == before) << "the previous file changed";
+  }
+}
+
 TEST(Hdf5Field, TemporaryNameIsHiddenBesideTheFile) {
   EXPECT_EQ(hypar::io::detail::temporary_path("/a/b/out.h5", 123),
             fs::path("/a/b/.out.h5.tmp-123"));

@@ -5,6 +5,7 @@
 #include <png.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -575,9 +576,12 @@ TEST(PngFiles, UnwritablePathThrowsAndLeavesNoFile) {
     EXPECT_TRUE(fs::is_empty(locked));
   }
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"file", "locked"}));
-  // A device is not replaced, and a read-only file system (/proc) refuses the temporary.
-  EXPECT_THROW(write_field_png("/dev/null", v, 8, 8), hypar::Error);
-  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  // A special file (a FIFO of our own: never /dev/null, which a bug here would replace for the
+  // whole machine) is not replaced, and a read-only file system (/proc) refuses the temporary.
+  const fs::path fifo = dir.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(write_field_png(fifo, v, 8, 8), hypar::Error);
+  EXPECT_TRUE(fs::is_fifo(fifo));
   EXPECT_THROW(write_field_png("/proc/hypar-test.png", v, 8, 8), hypar::Error);
 }
 

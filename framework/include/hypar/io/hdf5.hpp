@@ -125,6 +125,7 @@ enum class WriteFault {
   after_data,    ///< the data is written, the file still open
   after_close,   ///< the temporary file is complete and closed, not yet renamed
   rename,        ///< rank 0's rename over the final name (only rank 0 can fail there)
+  lost_data,     ///< the data reads back different on this rank, as a silently failed write would
 };
 
 /// Test hook: from now on write_field fails on rank `rank` of its communicator at step `fault`,

@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -16,6 +17,7 @@
 #include <hypar/dist/error.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -438,9 +440,22 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
   comm.broadcast(pid, 0);
   temporary = detail::temporary_path(path, pid);
   error = run_step(comm, [&] {
-    if (root) {
-      create_temporary(path, temporary);
-      created = true;
+    if (!root)
+      return;
+    create_temporary(path, temporary);
+    created = true;
+    // Not enough room for the data: say so now, plainly (the read-back in step 6b would catch it
+    // too, later and less clearly).
+    struct statvfs fs_info {};
+    const double needed = 8.0 * grid.nx() * grid.ny() + 65536.0;
+    if (::statvfs(temporary.c_str(), &fs_info) == 0) {
+      const double free = static_cast<double>(fs_info.f_bavail) * fs_info.f_frsize;
+      if (free < needed) {
+        throw StepError("not enough free space in '" + directory_of(path).string() +
+                        "': the file needs about " +
+                        std::to_string(static_cast<long long>(needed)) + " bytes, " +
+                        std::to_string(static_cast<long long>(free)) + " are free");
+      }
     }
   });
   if (!error.empty())
@@ -511,6 +526,32 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
     if (!first.empty())
       throw StepError(first);
     maybe_inject(detail::WriteFault::after_close, comm, "after closing the file");
+  });
+  if (!error.empty())
+    fail(error);
+
+  // 6b. Read it back and compare with the field, before it may replace anything. An MPI-IO write
+  //     that fails is not always reported: on a full disk, Open MPI 4.1's OMPIO with three or more
+  //     ranks aggregating returned success and left a hole of zeros where the data should be, so
+  //     a checkpoint "written" that way would silently replace a good one. Costs one more read of
+  //     the file (from the page cache, usually) and one block of memory per rank meanwhile.
+  error = run_step(comm, [&] {
+    dist::Field2D<double> back(grid, 0);
+    try {
+      read_field(temporary, back, dataset);
+    } catch (const Error& e) {
+      throw StepError(std::string("reading it back failed: ") + e.what());
+    }
+    if (g_fault == detail::WriteFault::lost_data && g_fault_rank == comm.rank())
+      reinterpret_cast<unsigned char*>(back.row(0).data())[0] ^= 1;  // the test hook: a lost bit
+    for (int j = 0; j < f.local_ny(); ++j) {
+      const std::span<const double> want = f.row(j), got = std::as_const(back).row(j);
+      if (std::memcmp(want.data(), got.data(), want.size_bytes()) != 0) {
+        throw StepError("the data read back from '" + temporary.string() +
+                        "' differs from what was written (a full disk or a failing file system: "
+                        "the MPI-IO layer reported no error)");
+      }
+    }
   });
   if (!error.empty())
     fail(error);
