@@ -253,7 +253,7 @@ constexpr std::uint64_t last_record = ~std::uint64_t{0};  // 2^64 - 1
 
 // ---- records and keys ---------------------------------------------------------------------------
 
-TEST(Records, KeyOrderIsUnsignedBytesOfTheFirstTen) {
+TEST(RecordsKey, KeyOrderIsUnsignedBytesOfTheFirstTen) {
   rec::Record a;
   rec::Record b;
   EXPECT_FALSE(rec::key_less(a, b));  // equal keys
@@ -275,7 +275,7 @@ TEST(Records, KeyOrderIsUnsignedBytesOfTheFirstTen) {
 // ---- rand16
 // ---------------------------------------------------------------------------------------
 
-TEST(Random16, SkipAheadEqualsSteppingForEveryOffsetUpTo20000) {
+TEST(RecordsRandom16, SkipAheadEqualsSteppingForEveryOffsetUpTo20000) {
   const auto x = sequence(20000);
   for (std::size_t n = 0; n <= 20000; ++n) {
     ASSERT_EQ(native(rec::random16(n)), x[n]) << "n = " << n;
@@ -285,7 +285,7 @@ TEST(Random16, SkipAheadEqualsSteppingForEveryOffsetUpTo20000) {
   }
 }
 
-TEST(Random16, SkipFromAnyStateEqualsStepping) {
+TEST(RecordsRandom16, SkipFromAnyStateEqualsStepping) {
   std::mt19937_64 rng(13);
   for (int trial = 0; trial < 200; ++trial) {
     const u128 start = make(rng(), rng());
@@ -299,7 +299,7 @@ TEST(Random16, SkipFromAnyStateEqualsStepping) {
 
 // rand16.c tabulates f^(2^k) as (a_k, c_k): f^(2^k)(x) = a_k x + c_k, so X(2^k) = c_k. A few of
 // its rows, quoted from rand16.c (gensort 1.5), check the skip-ahead far beyond any stepping.
-TEST(Random16, PowersOfTwoMatchTheRand16Table) {
+TEST(RecordsRandom16, PowersOfTwoMatchTheRand16Table) {
   struct Row {
     int k;
     u128 a, c;
@@ -326,7 +326,7 @@ TEST(Random16, PowersOfTwoMatchTheRand16Table) {
   EXPECT_EQ(native(rec::random16_skip(rec::random16(half), half)), make(0xf0b1944bfd71a97full, 0));
 }
 
-TEST(Random16, SkipsCompose) {
+TEST(RecordsRandom16, SkipsCompose) {
   std::mt19937_64 rng(7);
   for (int trial = 0; trial < 500; ++trial) {
     const std::uint64_t a = rng() >> 1;
@@ -337,7 +337,7 @@ TEST(Random16, SkipsCompose) {
 
 // ---- layouts ------------------------------------------------------------------------------------
 
-TEST(Generate, BinaryRecordsAreTheXoredLcgWindow) {
+TEST(RecordsGenerate, BinaryRecordsAreTheXoredLcgWindow) {
   const auto x = sequence(5000 + 10);
   const Bytes all = gen(0, 5000);
   for (std::size_t r = 0; r < 5000; ++r) {
@@ -352,7 +352,7 @@ TEST(Generate, BinaryRecordsAreTheXoredLcgWindow) {
 
 // Made by gensort 1.5 (built from the author's sources): `gensort 1 f` and
 // `gensort -b18446744073709551615 1 f`, dumped with `xxd -p`.
-TEST(Generate, BinaryRecordsMatchGensortBytes) {
+TEST(RecordsGenerate, BinaryRecordsMatchGensortBytes) {
   EXPECT_EQ(to_hex_string(gen(0, 1)),
             "4a696d4772617952495065080060836b392cd58b8f5e55961855e79b87f02283a466b6aab1f9e0ca"
             "cf1e26b3292afd1064bb18b56ac07d6f656b1d2f430d57bde7e47d81f36a6dd267948bbc2397bfe2"
@@ -363,7 +363,7 @@ TEST(Generate, BinaryRecordsMatchGensortBytes) {
             "3e69191ba74c2aba240dbabc6917de2b89a28799");
 }
 
-TEST(Generate, AsciiRecordsFieldByField) {
+TEST(RecordsGenerate, AsciiRecordsFieldByField) {
   const auto x = sequence(3000 + 1);
   const Bytes all = gen(0, 3000, ascii);
   for (std::size_t r = 0; r < 3000; ++r) {
@@ -396,7 +396,7 @@ TEST(Generate, AsciiRecordsFieldByField) {
 
 // `gensort -a 1 f` and `gensort -a -s -b18446744073709551615 1 f` (gensort 1.5); the last
 // record's skew count is 0, so it is the unskewed record too.
-TEST(Generate, AsciiRecordsMatchGensortText) {
+TEST(RecordsGenerate, AsciiRecordsMatchGensortText) {
   const Bytes first = gen(0, 1, ascii);
   EXPECT_EQ(std::string(first.begin(), first.end()),
             "AsfAGHM5om  00000000000000000000000000000000  "
@@ -410,7 +410,7 @@ TEST(Generate, AsciiRecordsMatchGensortText) {
   }
 }
 
-TEST(Generate, TeragenRecordsFieldByField) {
+TEST(RecordsGenerate, TeragenRecordsFieldByField) {
   const auto x = sequence(2000 + 1);
   std::mt19937_64 rng(5);
   std::vector<std::uint64_t> firsts = {0, 1000, (rng() >> 1) + 12345, last_record - 999};
@@ -451,7 +451,7 @@ TEST(Generate, TeragenRecordsFieldByField) {
 
 // The skew rows of gensort.c (Skew_binary, Skew_ascii) are the first 6 key bytes of the
 // unskewed records 0..128; a few rows quoted from gensort.c 1.5.
-TEST(Generate, SkewRowsAreTheKeysOfTheFirstRecords) {
+TEST(RecordsGenerate, SkewRowsAreTheKeysOfTheFirstRecords) {
   struct Row {
     std::uint64_t s;
     std::array<std::uint8_t, 6> binary;
@@ -476,7 +476,7 @@ TEST(Generate, SkewRowsAreTheKeysOfTheFirstRecords) {
 
 // Skewed records rebuilt from gensort's rule: the unskewed record, then the top bits (binary) or
 // bytes (ASCII) of the key from row skew_index(r), their number taken from R.lo.
-TEST(Generate, SkewedKeysFollowGensortsRule) {
+TEST(RecordsGenerate, SkewedKeysFollowGensortsRule) {
   const auto x = sequence(200);
   std::array<std::array<std::uint8_t, 6>, 65> bin_rows{};
   std::array<std::array<std::uint8_t, 10>, 65> asc_rows{};
@@ -530,7 +530,7 @@ TEST(Generate, SkewedKeysFollowGensortsRule) {
   EXPECT_EQ(ref_skew_index(two_pow_60), 64);
 }
 
-TEST(Generate, AnySplitEqualsOnePiece) {
+TEST(RecordsGenerate, AnySplitEqualsOnePiece) {
   std::mt19937_64 rng(99);
   const std::uint64_t n = 2000;
   for (const GenOptions& o : all_options) {
@@ -571,7 +571,7 @@ TEST(Generate, AnySplitEqualsOnePiece) {
 // Both were reproduced, and the rest made, with gensort 1.5 built from the author's sources
 // (`gensort -c [-a] [-s] -bFIRST COUNT /dev/null`). TeraGen rows: Hadoop's GenSort.java record
 // layout driven by its Random16 / Unsigned16 under Java 17, crc32 from java.util.zip.CRC32.
-TEST(Generate, ChecksumsMatchGensortAndPublishedValues) {
+TEST(RecordsGenerate, ChecksumsMatchGensortAndPublishedValues) {
   struct Case {
     GenOptions o;
     std::uint64_t first, count;
@@ -605,7 +605,7 @@ TEST(Generate, ChecksumsMatchGensortAndPublishedValues) {
   }
 }
 
-TEST(Generate, RejectsBadArguments) {
+TEST(RecordsGenerate, RejectsBadArguments) {
   Bytes buf(300);
   EXPECT_THROW(rec::generate(0, 2, {}, buf), hypar::Error);  // 300 bytes for 2 records
   EXPECT_THROW(rec::generate(0, 4, {}, buf), hypar::Error);
@@ -630,7 +630,7 @@ TEST(Generate, RejectsBadArguments) {
 // ---- checksum
 // -------------------------------------------------------------------------------------
 
-TEST(Checksum, IsTheSumOfZlibCrc32s) {
+TEST(RecordsChecksum, IsTheSumOfZlibCrc32s) {
   std::mt19937_64 rng(3);
   Bytes b(5000 * 100);
   for (auto& v : b)
@@ -647,7 +647,7 @@ TEST(Checksum, IsTheSumOfZlibCrc32s) {
   EXPECT_THROW(rec::checksum(std::span<const std::uint8_t>(b).first(150)), hypar::Error);
 }
 
-TEST(Checksum, PrintsLikeValsort) {
+TEST(RecordsChecksum, PrintsLikeValsort) {
   EXPECT_EQ(rec::to_hex(Uint128{}), "0");
   EXPECT_EQ(rec::to_hex(Uint128{0, 0xabc}), "abc");
   EXPECT_EQ(rec::to_hex(Uint128{1, 5}), "10000000000000005");  // low half zero-padded to 16
@@ -706,7 +706,7 @@ std::vector<std::pair<std::string, Bytes>> shapes() {
 
 }  // namespace
 
-TEST(Summary, MatchesADirectScan) {
+TEST(RecordsSummary, MatchesADirectScan) {
   for (const auto& [what, b] : shapes()) {
     const Summary s = rec::summarize(b);
     expect_summary_eq(s, ref_summary(b), what);
@@ -721,7 +721,7 @@ TEST(Summary, MatchesADirectScan) {
                hypar::Error);
 }
 
-TEST(Summary, MergeOfAnySplitEqualsTheWhole) {
+TEST(RecordsSummary, MergeOfAnySplitEqualsTheWhole) {
   std::mt19937_64 rng(21);
   for (const auto& [what, b] : shapes()) {
     const std::size_t n = b.size() / 100;
@@ -751,7 +751,7 @@ TEST(Summary, MergeOfAnySplitEqualsTheWhole) {
   }
 }
 
-TEST(Summary, FindsTheFirstUnorderedAtAPartBoundary) {
+TEST(RecordsSummary, FindsTheFirstUnorderedAtAPartBoundary) {
   Bytes b = gen(0, 10, binary);
   for (std::size_t i = 0; i < 10; ++i) {  // keys 0, 1, ..., 9 in the last key byte
     std::memset(b.data() + 100 * i, 0, 10);
@@ -799,7 +799,7 @@ Bytes sorted_with_a_duplicate() {
 }  // namespace
 
 // Texts printed by valsort 1.5 (built from the author's sources) for these inputs.
-TEST(Summary, ReportsLikeValsort) {
+TEST(RecordsSummary, ReportsLikeValsort) {
   EXPECT_EQ(rec::valsort_report(rec::summarize(crafted())),
             "First unordered record is record 2\n"
             "Records: 22\n"
@@ -830,7 +830,7 @@ TEST(Summary, ReportsLikeValsort) {
 // ---- summary files
 // --------------------------------------------------------------------------------
 
-TEST(SummaryFile, LayoutFieldByField) {
+TEST(RecordsSummaryFile, LayoutFieldByField) {
   Summary s;
   s.first_unordered = 0x0102030405060708ull;
   s.unordered = 0x1112131415161718ull;
@@ -869,7 +869,7 @@ TEST(SummaryFile, LayoutFieldByField) {
 }
 
 // `valsort -o` of crafted(), made by valsort 1.5 (built from the author's sources), `xxd -p`.
-TEST(SummaryFile, MatchesValsortBytes) {
+TEST(RecordsSummaryFile, MatchesValsortBytes) {
   const Bytes valsort = from_hex(
       "00000000000000000200000000000000000000000000000009000000000000000000000000000000"
       "160000000000000000000000000000000100000000000000000000000000000016d5df490d000000"
@@ -886,7 +886,7 @@ TEST(SummaryFile, MatchesValsortBytes) {
                     "decoded");
 }
 
-TEST(SummaryFile, PartFilesConcatenatedGiveTheWhole) {
+TEST(RecordsSummaryFile, PartFilesConcatenatedGiveTheWhole) {
   TempDir dir;
   const Bytes b = sorted_with_a_duplicate();
   const auto span = std::span<const std::uint8_t>(b);
@@ -908,7 +908,7 @@ TEST(SummaryFile, PartFilesConcatenatedGiveTheWhole) {
   EXPECT_TRUE(rec::read_summary_file(dir.file("empty.sum")).empty());
 }
 
-TEST(SummaryFile, RejectsWhatValsortCannotMean) {
+TEST(RecordsSummaryFile, RejectsWhatValsortCannotMean) {
   TempDir dir;
   EXPECT_THROW(rec::encode_summary(Summary{}), hypar::Error);  // no records
   const auto good = rec::encode_summary(rec::summarize(crafted()));

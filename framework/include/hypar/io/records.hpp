@@ -147,7 +147,8 @@ class Generator {
   /// out.size() is not a multiple of 100 or the record numbers would pass 2^64 - 1.
   void fill(std::span<std::uint8_t> out);
 
-  /// The number of the record the next fill() starts with.
+  /// The number of the record the next fill() starts with (0 again once record 2^64 - 1 is
+  /// written, after which fill() throws).
   std::uint64_t position() const noexcept { return next_; }
   /// The options given at construction.
   const GenOptions& options() const noexcept { return options_; }
