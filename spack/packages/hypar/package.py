@@ -50,7 +50,7 @@ class Hypar(CMakePackage):
     depends_on("cli11@2:", when="+drivers")
     depends_on("nlohmann-json@3.2:", when="+drivers")
     depends_on("googletest@1.10:", type="test")
-    depends_on("zlib-api", type="test")  # the reference for the CRC-32 kernel's tests
+    depends_on("zlib-api", type="test")  # the reference crc32 of the kernel and records tests
     # The parallel core runs on OpenMP tasks, always: GCC and Clang bring OpenMP, Apple's Clang
     # needs LLVM's runtime.
     depends_on("llvm-openmp", when="%apple-clang")
