@@ -16,8 +16,8 @@
 #include <hypar/core/error.hpp>
 #include <hypar/dist/error.hpp>
 #include <hypar/io/hdf5.hpp>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
