@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -402,6 +403,9 @@ int run_check(const Communicator& comm, const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past the file size limit (ulimit -f) fails with EFBIG, reported and cleaned up like a
+  // full disk, instead of killing the rank with SIGXFSZ and leaving the temporary file behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     const auto parsed = hypar_sort::parse_command_line(argc, argv);
     hypar::dist::Environment env(argc, argv);

@@ -82,6 +82,15 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     outcome.output = "hypar-sort: " + message + " (try --help)\n";
     return outcome;
   };
+  // `sort` takes options of its own (-o, --memory, ...) that CLI11 would reject before this
+  // message could be given: recognised by name first.
+  if (argc > 1 && std::string(argv[1]) == "sort") {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.exit_code = 2;
+    outcome.to_stderr = true;
+    outcome.output = "hypar-sort: sort is not implemented yet\n";
+    return outcome;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
