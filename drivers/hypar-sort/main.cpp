@@ -23,8 +23,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <hypar/core.hpp>
@@ -304,8 +304,7 @@ records::Summary summarize_share(const Communicator& comm, const Options& o,
           const std::uint64_t n = std::min(hi - at, o.buffer_records);
           const std::span<std::uint8_t> chunk(buffer.data(),
                                               static_cast<std::size_t>(n) * records::record_size);
-          pread_all(fd, path, chunk.data(), chunk.size(),
-                    (at - file_begin) * records::record_size);
+          pread_all(fd, path, chunk.data(), chunk.size(), (at - file_begin) * records::record_size);
           records::extend(summary, chunk);
           at += n;
         }

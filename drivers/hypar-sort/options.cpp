@@ -65,11 +65,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       "validate the concatenation of FILEs as valsort 1.5 does (record count, checksum, "
       "duplicate keys, the first unordered record); the report goes to stderr");
   check->add_option("FILE", o.check.inputs, "record files, concatenated in this order");
-  check->add_option("-o", o.check.write_summary,
-                    "also write valsort's 280-byte summary of the inputs to SUMMARY (valsort -o)")
+  check
+      ->add_option("-o", o.check.write_summary,
+                   "also write valsort's 280-byte summary of the inputs to SUMMARY (valsort -o)")
       ->type_name("SUMMARY");
-  check->add_option("-s", o.check.read_summary,
-                    "validate a file of concatenated summaries instead of data (valsort -s)")
+  check
+      ->add_option("-s", o.check.read_summary,
+                   "validate a file of concatenated summaries instead of data (valsort -s)")
       ->type_name("SUMMARY");
 
   CLI::App* sort = app.add_subcommand("sort", "(not implemented yet)");
