@@ -139,13 +139,23 @@ int run_gen(const Communicator& comm, const Options& o) {
                         : records::RecordFormat::binary;
   go.skew = g.skew;
 
-  // Rank 0 names and creates the temporary file (O_EXCL: never someone else's), then the others
-  // open it. A failure here is rank 0's alone and agreed by broadcast.
+  // One file: rank 0 names and creates the temporary file (O_EXCL: never someone else's), then
+  // the others open it; a failure there is rank 0's alone and agreed by broadcast. --parts: every
+  // rank creates its own part's temporary file (named with rank 0's PID); failures are agreed
+  // with the write errors below.
   std::string tmp, error;
+  std::string target = g.output;
   int fd = -1;
-  if (root) {
+  long pid = static_cast<long>(::getpid());
+  comm.broadcast(pid, 0);
+  if (g.parts) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".part-%05d", comm.rank());
+    target += suffix;
+  }
+  if (root || g.parts) {
     try {
-      tmp = temporary_name(g.output, static_cast<long>(::getpid()));
+      tmp = temporary_name(target, pid);
       fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd < 0)
         error = "cannot create the temporary file " + tmp + ": " + errno_text(errno);
@@ -153,39 +163,45 @@ int run_gen(const Communicator& comm, const Options& o) {
       error = e.what();
     }
   }
-  comm.broadcast(error, 0);
-  if (!error.empty()) {
-    if (root)
-      std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), error.c_str());
-    return exit_failed;
+  if (!g.parts) {
+    comm.broadcast(error, 0);
+    if (!error.empty()) {
+      if (root)
+        std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), error.c_str());
+      return exit_failed;
+    }
+    comm.broadcast(tmp, 0);
   }
-  comm.broadcast(tmp, 0);
 
-  // Every rank: its share, one buffer at a time (memory: one buffer, never the share).
+  // Every rank: its share, one buffer at a time (memory: one buffer, never the share). One file:
+  // at 100 x the share's first index; a part: from its start.
   const Share share = share_of(g.records, comm.rank(), comm.size());
+  const std::uint64_t base = g.parts ? 0 : share.begin * records::record_size;
   records::Uint128 sum;
-  try {
-    if (!root) {
-      fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0)
-        throw hypar::Error("cannot open " + tmp + ": " + errno_text(errno));
+  if (error.empty()) {
+    try {
+      if (fd < 0) {
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+          throw hypar::Error("cannot open " + tmp + ": " + errno_text(errno));
+      }
+      records::Generator gen(g.first + share.begin, go);
+      std::vector<std::uint8_t> buffer(
+          static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
+      for (std::uint64_t done = 0; done < share.count;) {
+        const std::uint64_t n = std::min(share.count - done, o.buffer_records);
+        const std::span<std::uint8_t> chunk(buffer.data(),
+                                            static_cast<std::size_t>(n) * records::record_size);
+        gen.fill(chunk);
+        sum += records::checksum(chunk);
+        pwrite_all(fd, chunk.data(), chunk.size(), base + done * records::record_size);
+        done += n;
+      }
+      if (::fsync(fd) != 0)
+        throw hypar::Error("fsync of " + tmp + " failed: " + errno_text(errno));
+    } catch (const std::exception& e) {
+      error = e.what();
     }
-    records::Generator gen(g.first + share.begin, go);
-    std::vector<std::uint8_t> buffer(
-        static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
-    for (std::uint64_t done = 0; done < share.count;) {
-      const std::uint64_t n = std::min(share.count - done, o.buffer_records);
-      const std::span<std::uint8_t> chunk(buffer.data(),
-                                          static_cast<std::size_t>(n) * records::record_size);
-      gen.fill(chunk);
-      sum += records::checksum(chunk);
-      pwrite_all(fd, chunk.data(), chunk.size(), (share.begin + done) * records::record_size);
-      done += n;
-    }
-    if (::fsync(fd) != 0)
-      throw hypar::Error("fsync of " + tmp + " failed: " + errno_text(errno));
-  } catch (const std::exception& e) {
-    error = e.what();
   }
   if (fd >= 0 && ::close(fd) != 0 && error.empty())
     error = "close of " + tmp + " failed: " + errno_text(errno);
@@ -194,18 +210,30 @@ int run_gen(const Communicator& comm, const Options& o) {
   if (!error.empty())
     mine.push_back("rank " + std::to_string(comm.rank()) + ": " + error);
   bool ok = agree_no_errors(comm, mine, all);
+  // The renames: rank 0's one, or every rank its part's (agreed again: when any part cannot be
+  // renamed, the parts already renamed are removed too, so no incomplete set is left).
+  bool renamed = false;
+  if (ok && (root || g.parts)) {
+    if (::rename(tmp.c_str(), target.c_str()) == 0)
+      renamed = true;
+    else
+      mine.push_back("cannot rename " + tmp + " to " + target + ": " + errno_text(errno));
+  }
+  if (ok) {
+    std::vector<std::string> rename_errors;
+    ok = agree_no_errors(comm, mine, rename_errors);
+    all.insert(all.end(), rename_errors.begin(), rename_errors.end());
+  }
+  if (!ok && (root || g.parts))
+    ::unlink(renamed ? target.c_str() : tmp.c_str());
   const std::vector<records::Uint128> sums = comm.gather(sum, 0);
   int code = exit_ok;
   if (root) {
-    if (ok && ::rename(tmp.c_str(), g.output.c_str()) != 0) {
-      all.push_back("cannot rename " + tmp + " to " + g.output + ": " + errno_text(errno));
-      ok = false;
-    }
     if (!ok) {
-      ::unlink(tmp.c_str());
       for (const auto& m : all)
         std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), m.c_str());
-      std::fprintf(stderr, "hypar-sort: gen: %s not written\n", g.output.c_str());
+      std::fprintf(stderr, "hypar-sort: gen: %s%s not written\n", g.output.c_str(),
+                   g.parts ? ".part-*" : "");
       code = exit_failed;
     } else {
       records::Uint128 total;
@@ -216,6 +244,8 @@ int run_gen(const Communicator& comm, const Options& o) {
         nlohmann::ordered_json j;
         j["command"] = "gen";
         j["output"] = g.output;
+        if (g.parts)
+          j["parts"] = comm.size();
         j["format"] = g.teragen ? "teragen" : g.ascii ? "ascii" : "binary";
         j["skew"] = g.skew;
         j["first"] = g.first;

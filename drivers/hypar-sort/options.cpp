@@ -25,7 +25,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CLI::App app{
       "hypar-sort: the Sort Benchmark's 100-byte records (10-byte key, 90-byte payload) over MPI\n"
       "ranks, compatible with gensort and valsort 1.5.\n"
-      "  mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] RECORDS OUT\n"
+      "  mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] [--parts] RECORDS OUT\n"
       "  mpirun -n R hypar-sort check FILE... [-o SUMMARY]\n"
       "  mpirun -n R hypar-sort check -s SUMMARY\n"
       "Exit status: 0 done (check: all records in order), 1 check found unordered records, or\n"
@@ -54,6 +54,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   gen->add_flag("-a", o.gen.ascii, "gensort -a: printable ASCII records ending in \\r\\n");
   gen->add_flag("-s", o.gen.skew, "gensort -s: skewed key distribution");
   gen->add_flag("--teragen", o.gen.teragen, "Hadoop TeraGen's record layout (no -a, no -s)");
+  gen->add_flag("--parts", o.gen.parts,
+                "one file per rank, OUT.part-00000, OUT.part-00001, ..., whose concatenation is "
+                "the records in order");
   gen->add_option("-b", first, "gensort -b: the first record number (default 0)")
       ->type_name("FIRST");
   gen->add_option("RECORDS", records, "number of records")->required();

@@ -16,6 +16,7 @@ struct GenOptions {
   bool ascii = false;    ///< -a: gensort's printable records
   bool skew = false;     ///< -s: gensort's skewed keys
   bool teragen = false;  ///< --teragen: Hadoop TeraGen's layout
+  bool parts = false;    ///< --parts: OUT.part-NNNNN per rank instead of one file
   std::uint64_t first = 0;
   std::uint64_t records = 0;
   std::string output;

@@ -10,8 +10,8 @@ References, none of them hypar code:
   1f7e4f7eb05: 1000 binary records from 123456789012, made with gensort 1.5) and Python's zlib.crc32;
 - valsort's report, computed here from the records (count, checksum, duplicates, unordered ones),
   and valsort's 280-byte summary layout decoded here with struct.
-gen at RANKS ranks is byte-identical to gen without mpirun (one rank), with small buffers so the
-chunking is exercised. Bad inputs and outputs: exit codes, messages naming the file, no partial
+gen (one file or --parts) at RANKS ranks is byte-identical to gen without mpirun (one rank), with
+small buffers so the chunking is exercised. Bad inputs and outputs: exit codes, messages naming the file, no partial
 output. Prints 'N passed, M failed' last and exits non-zero when anything failed."""
 import json
 import os
@@ -212,6 +212,21 @@ def _():
         check(code == 0 and out == "", f"{count}: exit {code}, stdout {out!r}: {err}")
         data = read(f"s{count}.dat")
         check(data == b"".join(binary_record(r) for r in range(count)), f"{count} records differ")
+
+
+@case("gen --parts: one part per rank, their concatenation is the one-file output")
+def _():
+    code, out, err = run(["gen", "--parts", "--buffer-records", BUF, N, "p.dat"])
+    check(code == 0, f"exit {code}: {err}")
+    names = sorted(n for n in os.listdir(work) if n.startswith("p.dat."))
+    check(names == [f"p.dat.part-{r:05d}" for r in range(ranks)], f"parts {names}")
+    sizes = [len(read(n)) for n in names]
+    check(max(sizes) - min(sizes) <= 100, f"unbalanced parts {sizes}")
+    check(b"".join(read(n) for n in names) == read("g1.dat"), "the parts differ from gen's file")
+    check(out == f"Records: {N}\nChecksum: {checksum_hex(records_of(read('g1.dat')))}\n", out)
+    code, out, err = run(["gen", "--parts", 10, "no/such/dir/p.dat"])
+    check(code == 1 and "no/such/dir/p.dat" in err and "not written" in err, f"exit {code}: {err}")
+    check(leftovers() == [], f"temporary files left: {leftovers()}")
 
 
 @case("gen: unwritable output and a full disk: exit 1, message names OUT, nothing left behind")
