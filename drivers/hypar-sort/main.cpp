@@ -9,7 +9,8 @@
 //   communication) buffer by buffer and pwrites it at 100 x its first index into .OUT.tmp-PID
 //   (PID of rank 0, in OUT's directory), fsyncs it; the ranks agree on success (a gather of the
 //   errors), then rank 0 renames the file to OUT, or removes it when anything failed: OUT is never
-//   left partial.
+//   left partial. --parts: every rank writes its share to its own OUT.part-NNNNN the same way, and
+//   all parts are renamed only after every rank succeeded.
 // check: rank 0 measures the inputs (regular files, sizes multiples of 100 bytes); the ranks split
 //   the concatenation's records evenly, each preads its share buffer by buffer into a
 //   records::Summary, and rank 0 merges the summaries in rank order (each carries its first and
