@@ -1,0 +1,461 @@
+// hypar-sort: the Sort Benchmark's 100-byte records over MPI ranks, gensort / valsort 1.5
+// compatible. Thin: parse flags, call the framework (records::Generator, records::summarize /
+// merge / valsort_report, dist::Communicator), do the file I/O, print on rank 0.
+//
+//   mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] RECORDS OUT
+//   mpirun -n R hypar-sort check FILE... [-o SUMMARY]   |   hypar-sort check -s SUMMARY
+//
+// gen: every rank generates its contiguous share of the records (one skip-ahead, no
+//   communication) buffer by buffer and pwrites it at 100 x its first index into .OUT.tmp-PID
+//   (PID of rank 0, in OUT's directory), fsyncs it; the ranks agree on success (a gather of the
+//   errors), then rank 0 renames the file to OUT, or removes it when anything failed: OUT is never
+//   left partial. --parts: every rank writes its share to its own OUT.part-NNNNN the same way, and
+//   all parts are renamed only after every rank succeeded.
+// check: rank 0 measures the inputs (regular files, sizes multiples of 100 bytes); the ranks split
+//   the concatenation's records evenly, each preads its share buffer by buffer into a
+//   records::Summary, and rank 0 merges the summaries in rank order (each carries its first and
+//   last record, so pairs across rank and file boundaries are checked like any other) and writes
+//   valsort's report to stderr.
+// Every rank exits with the same code: 0 done (check: every record in order), 1 an input or
+// output failed, or check found unordered records or no records (as valsort), 2 usage error.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <hypar/core.hpp>
+#include <hypar/dist.hpp>
+#include <hypar/io/records.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+namespace {
+
+namespace records = hypar::records;
+using hypar::dist::Communicator;
+using hypar_sort::Format;
+using hypar_sort::Options;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+
+std::string errno_text(int code) {
+  return std::strerror(code);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Writes `text` to `stream`; false on a write error.
+bool put(const std::string& text, std::FILE* stream) {
+  return std::fwrite(text.data(), 1, text.size(), stream) == text.size() &&
+         std::fflush(stream) == 0;
+}
+
+/// Rank `rank`'s share of `total` items split evenly over `ranks`: [begin, begin + count). The
+/// first total % ranks ranks get one more. No overflow for any 64-bit total.
+struct Share {
+  std::uint64_t begin = 0, count = 0;
+};
+Share share_of(std::uint64_t total, int rank, int ranks) {
+  const auto r = static_cast<std::uint64_t>(rank), p = static_cast<std::uint64_t>(ranks);
+  const std::uint64_t q = total / p, rem = total % p;
+  return {r * q + std::min(r, rem), q + (r < rem ? 1 : 0)};
+}
+
+/// Writes all `size` bytes at `offset` (pwrite may write less than asked). Throws hypar::Error.
+void pwrite_all(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      throw hypar::Error("write of " + std::to_string(size) + " bytes at byte " +
+                         std::to_string(offset) + " failed: " + errno_text(n < 0 ? errno : EIO));
+    data += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
+/// Reads exactly `size` bytes at `offset` of `path`. Throws hypar::Error naming the path.
+void pread_all(int fd, const std::string& path, std::uint8_t* data, std::size_t size,
+               std::uint64_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw hypar::Error(path + ": read at byte " + std::to_string(offset) +
+                         " failed: " + errno_text(errno));
+    if (n == 0)
+      throw hypar::Error(path + ": ends at byte " + std::to_string(offset) +
+                         ", before the size measured at the start (did it change?)");
+    data += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
+/// The temporary name of `out`: ".NAME.tmp-PID" in the same directory (so the rename stays on one
+/// file system and is atomic). Throws hypar::Error when `out` names no file (ends in '/').
+std::string temporary_name(const std::string& out, long pid) {
+  const auto slash = out.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : out.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? out : out.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..")
+    throw hypar::Error(out + ": not a file name");
+  return dir + "." + name + ".tmp-" + std::to_string(pid);
+}
+
+/// Gathers every rank's error messages (in rank order) to rank 0; true on every rank when there
+/// were none. Collective.
+bool agree_no_errors(const Communicator& comm, const std::vector<std::string>& mine,
+                     std::vector<std::string>& all) {
+  all = comm.gather(mine, 0);
+  int ok = all.empty() ? 1 : 0;
+  comm.broadcast(ok, 0);
+  return ok != 0;
+}
+
+// ---- gen ----------------------------------------------------------------------------------------
+
+int run_gen(const Communicator& comm, const Options& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool root = comm.rank() == 0;
+  const hypar_sort::GenOptions& g = o.gen;
+  records::GenOptions go;
+  go.format = g.teragen ? records::RecordFormat::teragen
+              : g.ascii ? records::RecordFormat::ascii
+                        : records::RecordFormat::binary;
+  go.skew = g.skew;
+
+  // One file: rank 0 names and creates the temporary file (O_EXCL: never someone else's), then
+  // the others open it; a failure there is rank 0's alone and agreed by broadcast. --parts: every
+  // rank creates its own part's temporary file (named with rank 0's PID); failures are agreed
+  // with the write errors below.
+  std::string tmp, error;
+  std::string target = g.output;
+  int fd = -1;
+  long pid = static_cast<long>(::getpid());
+  comm.broadcast(pid, 0);
+  if (g.parts) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".part-%05d", comm.rank());
+    target += suffix;
+  }
+  if (root || g.parts) {
+    try {
+      tmp = temporary_name(target, pid);
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd < 0)
+        error = "cannot create the temporary file " + tmp + ": " + errno_text(errno);
+    } catch (const hypar::Error& e) {
+      error = e.what();
+    }
+  }
+  if (!g.parts) {
+    comm.broadcast(error, 0);
+    if (!error.empty()) {
+      if (root)
+        std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), error.c_str());
+      return exit_failed;
+    }
+    comm.broadcast(tmp, 0);
+  }
+
+  // Every rank: its share, one buffer at a time (memory: one buffer, never the share). One file:
+  // at 100 x the share's first index; a part: from its start.
+  const Share share = share_of(g.records, comm.rank(), comm.size());
+  const std::uint64_t base = g.parts ? 0 : share.begin * records::record_size;
+  records::Uint128 sum;
+  if (error.empty()) {
+    try {
+      if (fd < 0) {
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+          throw hypar::Error("cannot open " + tmp + ": " + errno_text(errno));
+      }
+      records::Generator gen(g.first + share.begin, go);
+      std::vector<std::uint8_t> buffer(
+          static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
+      for (std::uint64_t done = 0; done < share.count;) {
+        const std::uint64_t n = std::min(share.count - done, o.buffer_records);
+        const std::span<std::uint8_t> chunk(buffer.data(),
+                                            static_cast<std::size_t>(n) * records::record_size);
+        gen.fill(chunk);
+        sum += records::checksum(chunk);
+        pwrite_all(fd, chunk.data(), chunk.size(), base + done * records::record_size);
+        done += n;
+      }
+      if (::fsync(fd) != 0)
+        throw hypar::Error("fsync of " + tmp + " failed: " + errno_text(errno));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (fd >= 0 && ::close(fd) != 0 && error.empty())
+    error = "close of " + tmp + " failed: " + errno_text(errno);
+
+  std::vector<std::string> mine, all;
+  if (!error.empty())
+    mine.push_back("rank " + std::to_string(comm.rank()) + ": " + error);
+  bool ok = agree_no_errors(comm, mine, all);
+  // The renames: rank 0's one, or every rank its part's (agreed again: when any part cannot be
+  // renamed, the parts already renamed are removed too, so no incomplete set is left).
+  bool renamed = false;
+  if (ok && (root || g.parts)) {
+    if (::rename(tmp.c_str(), target.c_str()) == 0)
+      renamed = true;
+    else
+      mine.push_back("cannot rename " + tmp + " to " + target + ": " + errno_text(errno));
+  }
+  if (ok) {
+    std::vector<std::string> rename_errors;
+    ok = agree_no_errors(comm, mine, rename_errors);
+    all.insert(all.end(), rename_errors.begin(), rename_errors.end());
+  }
+  if (!ok && (root || g.parts))
+    ::unlink(renamed ? target.c_str() : tmp.c_str());
+  const std::vector<records::Uint128> sums = comm.gather(sum, 0);
+  int code = exit_ok;
+  if (root) {
+    if (!ok) {
+      for (const auto& m : all)
+        std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), m.c_str());
+      std::fprintf(stderr, "hypar-sort: gen: %s%s not written\n", g.output.c_str(),
+                   g.parts ? ".part-*" : "");
+      code = exit_failed;
+    } else {
+      records::Uint128 total;
+      for (const auto& s : sums)
+        total += s;
+      std::string text;
+      if (o.format == Format::json) {
+        nlohmann::ordered_json j;
+        j["command"] = "gen";
+        j["output"] = g.output;
+        if (g.parts)
+          j["parts"] = comm.size();
+        j["format"] = g.teragen ? "teragen" : g.ascii ? "ascii" : "binary";
+        j["skew"] = g.skew;
+        j["first"] = g.first;
+        j["records"] = g.records;
+        j["bytes"] = g.records * records::record_size;
+        j["checksum"] = records::to_hex(total);
+        j["ranks"] = comm.size();
+        j["seconds"] = seconds_since(t0);
+        text = j.dump(2) + "\n";
+      } else if (!o.quiet) {
+        text = "Records: " + std::to_string(g.records) + "\nChecksum: " + records::to_hex(total) +
+               "\n";
+      }
+      if (!put(text, stdout)) {
+        std::fprintf(stderr, "hypar-sort: gen: write error on stdout: %s\n",
+                     errno_text(errno).c_str());
+        code = exit_failed;
+      }
+    }
+  }
+  comm.broadcast(code, 0);
+  return code;
+}
+
+// ---- check --------------------------------------------------------------------------------------
+
+/// Rank 0 measures the inputs: each must be a regular file that opens for reading, with a size
+/// that is a multiple of 100 bytes. Returns the sizes (on every rank) or throws, with the same
+/// message on every rank, an error naming the first bad file. Collective.
+std::vector<std::uint64_t> measure_inputs(const Communicator& comm,
+                                          const std::vector<std::string>& paths) {
+  std::vector<std::uint64_t> sizes;
+  std::string error;
+  if (comm.rank() == 0) {
+    for (const auto& path : paths) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (fd < 0) {
+        error = path + ": cannot open: " + errno_text(errno);
+      } else if (::fstat(fd, &st) != 0) {
+        error = path + ": cannot stat: " + errno_text(errno);
+      } else if (!S_ISREG(st.st_mode)) {
+        error = path + ": not a regular file";
+      } else if (st.st_size % static_cast<off_t>(records::record_size) != 0) {
+        error = path + ": size " + std::to_string(st.st_size) +
+                " bytes is not a multiple of the 100-byte record size";
+      }
+      if (fd >= 0)
+        ::close(fd);
+      if (!error.empty())
+        break;
+      sizes.push_back(static_cast<std::uint64_t>(st.st_size));
+    }
+  }
+  comm.broadcast(error, 0);
+  if (!error.empty())
+    throw hypar::Error(error);
+  comm.broadcast(sizes, 0);
+  return sizes;
+}
+
+/// The summary of this rank's share of the concatenated inputs. Throws hypar::Error naming the
+/// file that could not be read.
+records::Summary summarize_share(const Communicator& comm, const Options& o,
+                                 const std::vector<std::uint64_t>& sizes) {
+  std::uint64_t total = 0;
+  for (const auto s : sizes)
+    total += s / records::record_size;
+  const Share share = share_of(total, comm.rank(), comm.size());
+  const std::uint64_t end = share.begin + share.count;
+  records::Summary summary;
+  std::vector<std::uint8_t> buffer;
+  std::uint64_t file_begin = 0;  // the global index of the file's first record
+  for (std::size_t i = 0; i < sizes.size() && file_begin < end; ++i) {
+    const std::uint64_t file_end = file_begin + sizes[i] / records::record_size;
+    const std::uint64_t lo = std::max(file_begin, share.begin), hi = std::min(file_end, end);
+    if (lo < hi) {
+      const std::string& path = o.check.inputs[i];
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        throw hypar::Error(path + ": cannot open: " + errno_text(errno));
+      try {
+        buffer.resize(static_cast<std::size_t>(std::min(hi - lo, o.buffer_records)) *
+                      records::record_size);
+        for (std::uint64_t at = lo; at < hi;) {
+          const std::uint64_t n = std::min(hi - at, o.buffer_records);
+          const std::span<std::uint8_t> chunk(buffer.data(),
+                                              static_cast<std::size_t>(n) * records::record_size);
+          pread_all(fd, path, chunk.data(), chunk.size(), (at - file_begin) * records::record_size);
+          records::extend(summary, chunk);
+          at += n;
+        }
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      ::close(fd);
+    }
+    file_begin = file_end;
+  }
+  return summary;
+}
+
+int run_check(const Communicator& comm, const Options& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool root = comm.rank() == 0;
+  records::Summary summary;
+  std::vector<std::string> mine, all;
+  std::size_t parts = 0;
+  if (o.check.read_summary) {
+    // valsort -s: rank 0 reads the summaries and merges them; nothing to share out.
+    if (root) {
+      try {
+        const auto list = records::read_summary_file(*o.check.read_summary);
+        parts = list.size();
+        summary = records::merge(list);
+      } catch (const hypar::Error& e) {
+        mine.push_back(e.what());
+      }
+    }
+  } else {
+    std::vector<std::uint64_t> sizes;
+    try {
+      sizes = measure_inputs(comm, o.check.inputs);  // throws alike on every rank
+    } catch (const hypar::Error& e) {
+      if (root)
+        std::fprintf(stderr, "hypar-sort: check: %s\n", e.what());
+      return exit_failed;
+    }
+    parts = sizes.size();
+    records::Summary local;
+    try {
+      local = summarize_share(comm, o, sizes);
+    } catch (const std::exception& e) {
+      mine.push_back(e.what());
+    }
+    const std::vector<records::Summary> per_rank = comm.gather(local, 0);
+    if (root)
+      summary = records::merge(per_rank);
+  }
+  int code = exit_ok;
+  if (!agree_no_errors(comm, mine, all)) {
+    if (root) {
+      for (const auto& m : all)
+        std::fprintf(stderr, "hypar-sort: check: %s\n", m.c_str());
+    }
+    return exit_failed;
+  }
+  if (root) {
+    if (!o.quiet && !put(records::valsort_report(summary), stderr))
+      code = exit_failed;
+    if (summary.records == 0 || !summary.ordered())
+      code = exit_failed;
+    if (o.check.write_summary) {
+      try {
+        records::write_summary_file(*o.check.write_summary, summary);
+      } catch (const hypar::Error& e) {
+        std::fprintf(stderr, "hypar-sort: check: -o: %s\n", e.what());
+        code = exit_failed;
+      }
+    }
+    if (o.format == Format::json) {
+      nlohmann::ordered_json j;
+      j["command"] = "check";
+      j[o.check.read_summary ? "summaries" : "files"] = parts;
+      j["records"] = summary.records;
+      j["bytes"] = summary.records * records::record_size;
+      j["checksum"] = records::to_hex(summary.checksum);
+      j["duplicates"] = summary.duplicates;
+      j["unordered"] = summary.unordered;
+      if (!summary.ordered())
+        j["first_unordered"] = summary.first_unordered;
+      j["ordered"] = summary.records > 0 && summary.ordered();
+      j["ranks"] = comm.size();
+      j["seconds"] = seconds_since(t0);
+      if (!put(j.dump(2) + "\n", stdout))
+        code = exit_failed;
+    }
+  }
+  comm.broadcast(code, 0);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A write past the file size limit (ulimit -f) fails with EFBIG, reported and cleaned up like a
+  // full disk, instead of killing the rank with SIGXFSZ and leaving the temporary file behind.
+  std::signal(SIGXFSZ, SIG_IGN);
+  try {
+    const auto parsed = hypar_sort::parse_command_line(argc, argv);
+    hypar::dist::Environment env(argc, argv);
+    auto comm = env.world();
+    if (parsed.kind == hypar_sort::ParseOutcome::Kind::exit) {
+      if (comm.rank() == 0)
+        std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
+      return parsed.exit_code;
+    }
+    try {
+      return parsed.options.command == Options::Command::gen ? run_gen(comm, parsed.options)
+                                                             : run_check(comm, parsed.options);
+    } catch (const std::exception& e) {
+      // A failure on one rank outside the agreed paths (MPI): say so; MPI_Abort ends the others.
+      std::fprintf(stderr, "hypar-sort: rank %d: fatal: %s\n", comm.rank(), e.what());
+      std::fflush(nullptr);
+      hypar::dist::abort(comm, exit_failed);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hypar-sort: fatal: %s\n", e.what());
+    return exit_failed;
+  }
+}

@@ -1,0 +1,157 @@
+// hypar-sort command line, with CLI11 subcommands.
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <hypar/version.hpp>
+#include <limits>
+
+namespace hypar_sort {
+namespace {
+
+/// A record count or number: decimal digits only (as gensort takes them), at most 2^64 - 1.
+bool parse_u64(const std::string& text, std::uint64_t& out) {
+  if (text.empty() || text[0] < '0' || text[0] > '9')
+    return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv) {
+  ParseOutcome outcome;
+  Options& o = outcome.options;
+  CLI::App app{
+      "hypar-sort: the Sort Benchmark's 100-byte records (10-byte key, 90-byte payload) over MPI\n"
+      "ranks, compatible with gensort and valsort 1.5.\n"
+      "  mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] [--parts] RECORDS OUT\n"
+      "  mpirun -n R hypar-sort check FILE... [-o SUMMARY]\n"
+      "  mpirun -n R hypar-sort check -s SUMMARY\n"
+      "Exit status: 0 done (check: all records in order), 1 check found unordered records, or\n"
+      "an input or output failed (missing, unreadable, size not a multiple of 100 bytes, disk\n"
+      "full), 2 usage error.",
+      "hypar-sort"};
+  app.require_subcommand(1);
+  app.fallthrough();  // the global options may also follow the subcommand
+  std::string format = "text";
+  long long buffer = static_cast<long long>(Options::default_buffer_records);
+  app.add_flag("-q,--quiet", o.quiet, "print nothing but errors (and --format json)");
+  app.add_option("--format", format,
+                 "summary on stdout: text (the default) or json (gen: records, bytes, checksum, "
+                 "seconds; check: the summary's counts)")
+      ->type_name("FORMAT");
+  app.add_option("--buffer-records", buffer,
+                 "records per read or write buffer, each rank holds one (default 40960, 4 MB)")
+      ->type_name("N");
+  app.set_version_flag("--version", std::string("hypar-sort (hypar) ") + hypar::version_string);
+
+  CLI::App* gen = app.add_subcommand(
+      "gen",
+      "write records FIRST .. FIRST+RECORDS-1 to OUT as gensort 1.5 does, byte for byte; each "
+      "rank generates and writes its contiguous share; prints Records and Checksum");
+  std::string first = "0", records;
+  gen->add_flag("-a", o.gen.ascii, "gensort -a: printable ASCII records ending in \\r\\n");
+  gen->add_flag("-s", o.gen.skew, "gensort -s: skewed key distribution");
+  gen->add_flag("--teragen", o.gen.teragen, "Hadoop TeraGen's record layout (no -a, no -s)");
+  gen->add_flag("--parts", o.gen.parts,
+                "one file per rank, OUT.part-00000, OUT.part-00001, ..., whose concatenation is "
+                "the records in order");
+  gen->add_option("-b", first, "gensort -b: the first record number (default 0)")
+      ->type_name("FIRST");
+  gen->add_option("RECORDS", records, "number of records")->required();
+  gen->add_option("OUT", o.gen.output, "output file (written as .OUT.tmp-PID, then renamed)")
+      ->required();
+
+  CLI::App* check = app.add_subcommand(
+      "check",
+      "validate the concatenation of FILEs as valsort 1.5 does (record count, checksum, "
+      "duplicate keys, the first unordered record); the report goes to stderr");
+  check->add_option("FILE", o.check.inputs, "record files, concatenated in this order");
+  check
+      ->add_option("-o", o.check.write_summary,
+                   "also write valsort's 280-byte summary of the inputs to SUMMARY (valsort -o)")
+      ->type_name("SUMMARY");
+  check
+      ->add_option("-s", o.check.read_summary,
+                   "validate a file of concatenated summaries instead of data (valsort -s)")
+      ->type_name("SUMMARY");
+
+  CLI::App* sort = app.add_subcommand("sort", "(not implemented yet)");
+  sort->allow_extras();
+
+  auto usage_error = [&](const std::string& message) {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.exit_code = 2;
+    outcome.to_stderr = true;
+    outcome.output = "hypar-sort: " + message + " (try --help)\n";
+    return outcome;
+  };
+  // `sort` takes options of its own (-o, --memory, ...) that CLI11 would reject before this
+  // message could be given: recognised by name first.
+  if (argc > 1 && std::string(argv[1]) == "sort") {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.exit_code = 2;
+    outcome.to_stderr = true;
+    outcome.output = "hypar-sort: sort is not implemented yet\n";
+    return outcome;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.output = app.help();
+    return outcome;
+  } catch (const CLI::CallForVersion&) {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.output = app.version() + "\n";
+    return outcome;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+  if (*sort) {
+    outcome.kind = ParseOutcome::Kind::exit;
+    outcome.exit_code = 2;
+    outcome.to_stderr = true;
+    outcome.output = "hypar-sort: sort is not implemented yet\n";
+    return outcome;
+  }
+  if (format == "text")
+    o.format = Format::text;
+  else if (format == "json")
+    o.format = Format::json;
+  else
+    return usage_error("--format must be text or json, not '" + format + "'");
+  if (buffer < 1 || buffer > (1LL << 30) / 100)
+    return usage_error("--buffer-records must be between 1 and 10737418");
+  o.buffer_records = static_cast<std::uint64_t>(buffer);
+
+  if (*gen) {
+    o.command = Options::Command::gen;
+    if (!parse_u64(records, o.gen.records))
+      return usage_error("gen: RECORDS must be a record count (decimal digits), not '" + records +
+                         "'");
+    if (!parse_u64(first, o.gen.first))
+      return usage_error("gen: -b needs a record number (decimal digits), not '" + first + "'");
+    if (o.gen.records > std::numeric_limits<std::uint64_t>::max() - o.gen.first)
+      return usage_error("gen: -b " + first + " plus " + records +
+                         " records passes record number 2^64 - 1");
+    if (o.gen.records > std::numeric_limits<std::uint64_t>::max() / 100)
+      return usage_error("gen: " + records + " records do not fit in a file (bytes above 2^64)");
+    if (o.gen.teragen && (o.gen.ascii || o.gen.skew))
+      return usage_error("gen: --teragen has no -a or -s variant");
+    if (o.gen.output.empty())
+      return usage_error("gen: OUT must not be empty");
+  } else {
+    o.command = Options::Command::check;
+    if (o.check.read_summary && !o.check.inputs.empty())
+      return usage_error("check: -s SUMMARY takes no data files");
+    if (o.check.read_summary && o.check.write_summary)
+      return usage_error("check: -s and -o contradict");
+    if (!o.check.read_summary && o.check.inputs.empty())
+      return usage_error("check: needs FILE... or -s SUMMARY");
+  }
+  return outcome;
+}
+
+}  // namespace hypar_sort

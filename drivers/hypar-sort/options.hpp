@@ -1,0 +1,56 @@
+#pragma once
+// hypar-sort command line: the subcommands gen and check (sort is reserved).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hypar_sort {
+
+/// Output formats of the summary.
+enum class Format { text, json };
+
+/// `hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] RECORDS OUT`.
+struct GenOptions {
+  bool ascii = false;    ///< -a: gensort's printable records
+  bool skew = false;     ///< -s: gensort's skewed keys
+  bool teragen = false;  ///< --teragen: Hadoop TeraGen's layout
+  bool parts = false;    ///< --parts: OUT.part-NNNNN per rank instead of one file
+  std::uint64_t first = 0;
+  std::uint64_t records = 0;
+  std::string output;
+};
+
+/// `hypar-sort check FILE... [-o SUMMARY] | check -s SUMMARY`.
+struct CheckOptions {
+  std::vector<std::string> inputs;
+  std::optional<std::string> write_summary;  ///< -o FILE
+  std::optional<std::string> read_summary;   ///< -s FILE
+};
+
+/// Everything the command line says.
+struct Options {
+  enum class Command { gen, check } command = Command::gen;
+  GenOptions gen;
+  CheckOptions check;
+  bool quiet = false;
+  Format format = Format::text;
+  /// Records per read or write buffer (bounded memory: a rank holds one buffer, never its share).
+  std::uint64_t buffer_records = default_buffer_records;
+  static constexpr std::uint64_t default_buffer_records = 40960;  // 4 096 000 bytes
+};
+
+/// What parsing the command line decided.
+struct ParseOutcome {
+  enum class Kind { run, exit } kind = Kind::run;
+  int exit_code = 0;   ///< with Kind::exit: 0 after --help/--version, 2 after a usage error
+  std::string output;  ///< with Kind::exit: what to print
+  bool to_stderr = false;
+  Options options;
+};
+
+/// Parses argv. Never prints and never exits: the caller prints on rank 0 only.
+ParseOutcome parse_command_line(int argc, const char* const* argv);
+
+}  // namespace hypar_sort
