@@ -65,8 +65,9 @@ struct SweepOptions {
   int time_block = 1;
   /// Update the tiles that need no halo while the exchange travels.
   bool overlap = true;
-  /// Tile size in cells (interior of a tile); 0 chooses: full rows for the plain sweep, square
-  /// tiles whose scratch fits in a core's L2 cache for temporal blocking.
+  /// Tile size in cells (interior of a tile); 0 chooses: full rows for the plain sweep, wide
+  /// tiles (kWavefrontWidth x kWavefrontHeight) whose wavefront rings stay in a core's L2 cache
+  /// for temporal blocking.
   int tile_nx = 0;
   int tile_ny = 0;
   /// The boundary condition at non-periodic edges.
@@ -80,7 +81,7 @@ struct SweepOptions {
 /// layout-independent: design note above). If the kernel also has `stream(c, n, s, out, count)`,
 /// the same computation with non-temporal stores (kernels::heat_row_streaming), rows of the output
 /// field are written with it. Keeps a second field of the same layout (the
-/// destination of each pass) and per-thread scratch for temporal blocking. Sequential equivalent:
+/// destination of each pass) and per-thread rings for temporal blocking. Sequential equivalent:
 /// `steps` Jacobi sweeps over the global array with ghost cells set by the boundary condition.
 /// Cost per pass of T steps: one halo exchange of width T, (1 + about 2 T / tile) times the
 /// stencil's flops, and about 24 / T bytes of memory traffic per cell and step.
@@ -161,10 +162,11 @@ class StencilSweep {
       } else {
         // Wide tiles: long rows for the kernel and a thin recomputed ring (2 T columns); the
         // wavefront's rings, 3 (T - 1) rows of tile_nx + 2 T, are 170 KiB for T = 8 (in L2).
-        // With the row prefetch: 1024 x 256 3.24, 1024 x 128 3.00, 2048 x 256 3.17.
-        // Measured here (8192^2, T = 8, 2 threads, G updates/s): 256 x 256 2.32, 512 x 256 2.43,
-        // 512 x 128 2.60, 1024 x 128 2.86, 2048 x 64 2.85, 1024 x 32 2.47 (the wavefront's start
-        // and end, 2 T rows, no longer small); 2 ranks x 1 thread: 512 x 256 2.40, 1024 x 128 2.72.
+        // Measured here (8192^2, T = 8, 2 threads, G updates/s), before the row prefetch:
+        // 256 x 256 2.32, 512 x 256 2.43, 512 x 128 2.60, 1024 x 128 2.86, 2048 x 64 2.85,
+        // 1024 x 32 2.47 (the wavefront's start and end, 2 T rows, no longer small); 2 ranks x 1
+        // thread: 512 x 256 2.40, 1024 x 128 2.72. With it: 1024 x 256 3.24, 1024 x 128 3.00,
+        // 2048 x 256 3.17.
         options_.tile_nx = options_.tile_nx ? options_.tile_nx : kWavefrontWidth;
         options_.tile_ny = options_.tile_ny ? options_.tile_ny : kWavefrontHeight;
       }
