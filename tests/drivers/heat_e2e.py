@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from e2e import case, check, finish
+
 try:
     import h5py
     import numpy as np
@@ -30,7 +32,6 @@ except ImportError as e:  # the setup script installs them; say so instead of pa
 heat, ranks = sys.argv[1], int(sys.argv[2])
 mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
 TIMEOUT = 600
-results = []
 work = tempfile.mkdtemp(prefix="hypar-heat-e2e-")
 
 
@@ -40,26 +41,6 @@ def run(args, threads=1, preexec=None, cwd=None):
     p = subprocess.run(mpiexec + [heat, "--no-progress"] + list(args), capture_output=True,
                        timeout=TIMEOUT, env=env, preexec_fn=preexec, cwd=cwd or work)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def case(name):
-    def wrap(fn):
-        try:
-            fn()
-            results.append((name, None))
-        except AssertionError as e:
-            results.append((name, str(e) or "assertion failed"))
-        except subprocess.TimeoutExpired:
-            results.append((name, "timed out (hang?)"))
-        except Exception as e:
-            results.append((name, f"{type(e).__name__}: {e}"))
-        return fn
-    return wrap
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def path(name):
@@ -311,10 +292,4 @@ def _():
     check(img.width >= 256, f"size {img.size}")
 
 
-failed = [(n, why) for n, why in results if why]
-for name, why in results:
-    print(("FAIL " if why else "ok   ") + name + (f": {why}" if why else ""))
-print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-if not failed:
-    subprocess.run(["rm", "-rf", work])
-sys.exit(1 if failed else 0)
+finish(work)

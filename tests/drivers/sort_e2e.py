@@ -21,10 +21,11 @@ import sys
 import tempfile
 import zlib
 
+from e2e import case, check, finish
+
 tool, ranks = os.path.abspath(sys.argv[1]), int(sys.argv[2])
 mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
 TIMEOUT = 300
-results = []
 work = tempfile.mkdtemp(prefix="hypar_sort_e2e_")
 
 # ---- the reference generator ---------------------------------------------------------------------
@@ -98,26 +99,6 @@ def run(args, mpi=True):
     cmd = (mpiexec if mpi else []) + [tool] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env, cwd=work)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def case(name):
-    def wrap(fn):
-        try:
-            fn()
-            results.append((name, None))
-        except AssertionError as e:
-            results.append((name, str(e) or "assertion failed"))
-        except subprocess.TimeoutExpired:
-            results.append((name, "timed out (hang?)"))
-        except Exception as e:
-            results.append((name, f"{type(e).__name__}: {e}"))
-        return fn
-    return wrap
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def path(name):
@@ -380,11 +361,4 @@ def _():
     check(not os.path.exists(path("o.dat")), "a usage error wrote an output")
 
 
-failed = [(n, e) for n, e in results if e]
-for n, e in results:
-    print(("FAIL " if e else "ok   ") + n + (f"\n     {e}" if e else ""))
-print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-if not failed:
-    import shutil
-    shutil.rmtree(work, ignore_errors=True)
-sys.exit(1 if failed else 0)
+finish(work)
