@@ -1,7 +1,7 @@
 """The harness the driver end-to-end scripts share (heat_e2e.py, sort_e2e.py): named cases that
 record their failure instead of stopping the run, and one report at the end.
 
-    from e2e import case, check, finish
+    from e2e import case, check, finish, skip
     @case("what it shows")
     def _():
         check(condition, "what went wrong")
@@ -11,7 +11,15 @@ import shutil
 import subprocess
 import sys
 
-results = []
+results = []  # (name, None) passed, (name, reason) failed, (name, Skipped) skipped
+
+
+class Skipped(Exception):
+    """Raised by skip(): the case cannot run here; reported as such, never as passed."""
+
+
+def skip(reason):
+    raise Skipped(reason)
 
 
 def case(name):
@@ -21,6 +29,8 @@ def case(name):
         try:
             fn()
             results.append((name, None))
+        except Skipped as e:
+            results.append((name, e))
         except AssertionError as e:
             results.append((name, str(e) or "assertion failed"))
         except subprocess.TimeoutExpired:
@@ -38,10 +48,13 @@ def check(cond, msg):
 
 def finish(work):
     """Prints the results, removes `work` when everything passed, exits 0 or 1."""
-    failed = [(n, why) for n, why in results if why]
+    failed = [(n, why) for n, why in results if why and not isinstance(why, Skipped)]
+    skipped = [(n, why) for n, why in results if isinstance(why, Skipped)]
     for name, why in results:
-        print(("FAIL " if why else "ok   ") + name + (f": {why}" if why else ""))
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+        label = "skip " if isinstance(why, Skipped) else "FAIL " if why else "ok   "
+        print(label + name + (f": {why}" if why else ""))
+    passed = len(results) - len(failed) - len(skipped)
+    print(f"{passed} passed, {len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     if not failed:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failed else 0)
