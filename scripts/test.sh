@@ -28,6 +28,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 status=0
 summary=()
+failed=()
 for preset in "${presets[@]}"; do
   echo "=== hypar: $preset: configure and build ===" >&2
   start=$SECONDS
@@ -39,8 +40,19 @@ for preset in "${presets[@]}"; do
     summary+=("$preset: passed ($((SECONDS - start)) s)")
   else
     summary+=("$preset: FAILED ($((SECONDS - start)) s)")
+    failed+=("$preset")
     status=1
   fi
+done
+# The failures again at the very end, where a CI log's tail shows them: the names, then each
+# failed test run once more with its output (the last lines), which also tells a flaky failure
+# (passes on the rerun) from a steady one.
+for preset in "${failed[@]}"; do
+  list="build/$preset/Testing/Temporary/LastTestsFailed.log"
+  echo "=== hypar: $preset: failed tests ===" >&2
+  [ -f "$list" ] && cat "$list" >&2
+  echo "=== hypar: $preset: the failed tests rerun, with their output ===" >&2
+  ctest --preset "$preset" --rerun-failed --output-on-failure 2>&1 | tail -n 120 >&2 || true
 done
 printf '%s\n' "${summary[@]}" >&2
 exit $status
