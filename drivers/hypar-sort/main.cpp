@@ -1,16 +1,17 @@
 // hypar-sort: the Sort Benchmark's 100-byte records over MPI ranks, gensort / valsort 1.5
-// compatible. Thin: parse flags, call the framework (records::Generator, records::summarize /
-// merge / valsort_report, dist::Communicator), do the file I/O, print on rank 0.
+// compatible. Thin: parse flags, call the framework (records::Generator, records::sort_files,
+// records::summarize / merge / valsort_report, io::SharedOutput), print on rank 0.
 //
 //   mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] RECORDS OUT
+//   mpirun -n R hypar-sort sort INPUT... -o OUTPUT [--memory SIZE] [--tmp DIR] [--parts]
 //   mpirun -n R hypar-sort check FILE... [-o SUMMARY]   |   hypar-sort check -s SUMMARY
 //
 // gen: every rank generates its contiguous share of the records (one skip-ahead, no
-//   communication) buffer by buffer and pwrites it at 100 x its first index into .OUT.tmp-PID
-//   (PID of rank 0, in OUT's directory), fsyncs it; the ranks agree on success (a gather of the
-//   errors), then rank 0 renames the file to OUT, or removes it when anything failed: OUT is never
-//   left partial. --parts: every rank writes its share to its own OUT.part-NNNNN the same way, and
-//   all parts are renamed only after every rank succeeded.
+//   communication) buffer by buffer and writes it at 100 x its first index into the shared
+//   output (io::SharedOutput: a temporary name, renamed only when every rank succeeded; OUT is
+//   never left partial). --parts: every rank writes its share to its own OUT.part-NNNNN.
+// sort: records::sort_files (io/record_sort.hpp) inside a thread pool of --threads; the summary
+//   (records, per-phase seconds, peak memory) on stdout, progress on stderr.
 // check: rank 0 measures the inputs (regular files, sizes multiples of 100 bytes); the ranks split
 //   the concatenation's records evenly, each preads its share buffer by buffer into a
 //   records::Summary, and rank 0 merges the summaries in rank order (each carries its first and
@@ -30,8 +31,14 @@
 #include <cstring>
 #include <hypar/core.hpp>
 #include <hypar/dist.hpp>
+#include <hypar/io/files.hpp>
+#include <hypar/io/record_sort.hpp>
 #include <hypar/io/records.hpp>
+#include <hypar/io/shared_output.hpp>
+#include <hypar/sync/progress.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,61 +80,6 @@ Share share_of(std::uint64_t total, int rank, int ranks) {
   return {r * q + std::min(r, rem), q + (r < rem ? 1 : 0)};
 }
 
-/// Writes all `size` bytes at `offset` (pwrite may write less than asked). Throws hypar::Error.
-void pwrite_all(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset) {
-  while (size > 0) {
-    const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      throw hypar::Error("write of " + std::to_string(size) + " bytes at byte " +
-                         std::to_string(offset) + " failed: " + errno_text(n < 0 ? errno : EIO));
-    data += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-}
-
-/// Reads exactly `size` bytes at `offset` of `path`. Throws hypar::Error naming the path.
-void pread_all(int fd, const std::string& path, std::uint8_t* data, std::size_t size,
-               std::uint64_t offset) {
-  while (size > 0) {
-    const ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      throw hypar::Error(path + ": read at byte " + std::to_string(offset) +
-                         " failed: " + errno_text(errno));
-    if (n == 0)
-      throw hypar::Error(path + ": ends at byte " + std::to_string(offset) +
-                         ", before the size measured at the start (did it change?)");
-    data += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-}
-
-/// The temporary name of `out`: ".NAME.tmp-PID" in the same directory (so the rename stays on one
-/// file system and is atomic). Throws hypar::Error when `out` names no file (ends in '/').
-std::string temporary_name(const std::string& out, long pid) {
-  const auto slash = out.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : out.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? out : out.substr(slash + 1);
-  if (name.empty() || name == "." || name == "..")
-    throw hypar::Error(out + ": not a file name");
-  return dir + "." + name + ".tmp-" + std::to_string(pid);
-}
-
-/// Gathers every rank's error messages (in rank order) to rank 0; true on every rank when there
-/// were none. Collective.
-bool agree_no_errors(const Communicator& comm, const std::vector<std::string>& mine,
-                     std::vector<std::string>& all) {
-  all = comm.gather(mine, 0);
-  int ok = all.empty() ? 1 : 0;
-  comm.broadcast(ok, 0);
-  return ok != 0;
-}
-
 // ---- gen ----------------------------------------------------------------------------------------
 
 int run_gen(const Communicator& comm, const Options& o) {
@@ -140,38 +92,13 @@ int run_gen(const Communicator& comm, const Options& o) {
                         : records::RecordFormat::binary;
   go.skew = g.skew;
 
-  // One file: rank 0 names and creates the temporary file (O_EXCL: never someone else's), then
-  // the others open it; a failure there is rank 0's alone and agreed by broadcast. --parts: every
-  // rank creates its own part's temporary file (named with rank 0's PID); failures are agreed
-  // with the write errors below.
-  std::string tmp, error;
-  std::string target = g.output;
-  int fd = -1;
-  long pid = static_cast<long>(::getpid());
-  comm.broadcast(pid, 0);
-  if (g.parts) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".part-%05d", comm.rank());
-    target += suffix;
-  }
-  if (root || g.parts) {
-    try {
-      tmp = temporary_name(target, pid);
-      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0)
-        error = "cannot create the temporary file " + tmp + ": " + errno_text(errno);
-    } catch (const hypar::Error& e) {
-      error = e.what();
-    }
-  }
-  if (!g.parts) {
-    comm.broadcast(error, 0);
-    if (!error.empty()) {
-      if (root)
-        std::fprintf(stderr, "hypar-sort: gen: %s: %s\n", g.output.c_str(), error.c_str());
-      return exit_failed;
-    }
-    comm.broadcast(tmp, 0);
+  std::unique_ptr<hypar::io::SharedOutput> out;
+  try {
+    out = std::make_unique<hypar::io::SharedOutput>(comm, g.output, g.parts);
+  } catch (const hypar::Error& e) {  // the same message on every rank
+    if (root)
+      std::fprintf(stderr, "hypar-sort: gen: %s\n", e.what());
+    return exit_failed;
   }
 
   // Every rank: its share, one buffer at a time (memory: one buffer, never the share). One file:
@@ -179,54 +106,25 @@ int run_gen(const Communicator& comm, const Options& o) {
   const Share share = share_of(g.records, comm.rank(), comm.size());
   const std::uint64_t base = g.parts ? 0 : share.begin * records::record_size;
   records::Uint128 sum;
-  if (error.empty()) {
-    try {
-      if (fd < 0) {
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-          throw hypar::Error("cannot open " + tmp + ": " + errno_text(errno));
-      }
-      records::Generator gen(g.first + share.begin, go);
-      std::vector<std::uint8_t> buffer(
-          static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
-      for (std::uint64_t done = 0; done < share.count;) {
-        const std::uint64_t n = std::min(share.count - done, o.buffer_records);
-        const std::span<std::uint8_t> chunk(buffer.data(),
-                                            static_cast<std::size_t>(n) * records::record_size);
-        gen.fill(chunk);
-        sum += records::checksum(chunk);
-        pwrite_all(fd, chunk.data(), chunk.size(), base + done * records::record_size);
-        done += n;
-      }
-      if (::fsync(fd) != 0)
-        throw hypar::Error("fsync of " + tmp + " failed: " + errno_text(errno));
-    } catch (const std::exception& e) {
-      error = e.what();
+  std::string error;
+  try {
+    records::Generator gen(g.first + share.begin, go);
+    std::vector<std::uint8_t> buffer(
+        static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
+    for (std::uint64_t done = 0; done < share.count;) {
+      const std::uint64_t n = std::min(share.count - done, o.buffer_records);
+      const std::span<std::uint8_t> chunk(buffer.data(),
+                                          static_cast<std::size_t>(n) * records::record_size);
+      gen.fill(chunk);
+      sum += records::checksum(chunk);
+      out->write_at(chunk.data(), chunk.size(), base + done * records::record_size);
+      done += n;
     }
+  } catch (const std::exception& e) {
+    error = e.what();
   }
-  if (fd >= 0 && ::close(fd) != 0 && error.empty())
-    error = "close of " + tmp + " failed: " + errno_text(errno);
-
-  std::vector<std::string> mine, all;
-  if (!error.empty())
-    mine.push_back("rank " + std::to_string(comm.rank()) + ": " + error);
-  bool ok = agree_no_errors(comm, mine, all);
-  // The renames: rank 0's one, or every rank its part's (agreed again: when any part cannot be
-  // renamed, the parts already renamed are removed too, so no incomplete set is left).
-  bool renamed = false;
-  if (ok && (root || g.parts)) {
-    if (::rename(tmp.c_str(), target.c_str()) == 0)
-      renamed = true;
-    else
-      mine.push_back("cannot rename " + tmp + " to " + target + ": " + errno_text(errno));
-  }
-  if (ok) {
-    std::vector<std::string> rename_errors;
-    ok = agree_no_errors(comm, mine, rename_errors);
-    all.insert(all.end(), rename_errors.begin(), rename_errors.end());
-  }
-  if (!ok && (root || g.parts))
-    ::unlink(renamed ? target.c_str() : tmp.c_str());
+  std::vector<std::string> all;
+  const bool ok = out->commit(error, all);
   const std::vector<records::Uint128> sums = comm.gather(sum, 0);
   int code = exit_ok;
   if (root) {
@@ -269,6 +167,136 @@ int run_gen(const Communicator& comm, const Options& o) {
   }
   comm.broadcast(code, 0);
   return code;
+}
+
+// ---- sort ---------------------------------------------------------------------------------------
+
+/// The default record memory of a rank: half the machine's RAM, shared by the ranks on it.
+std::uint64_t default_memory(const Communicator& comm) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  const std::uint64_t ram =
+      pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                            : std::uint64_t{1} << 30;
+  MPI_Comm node = MPI_COMM_NULL;
+  int on_node = 1;
+  if (MPI_Comm_split_type(comm.native(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+      MPI_SUCCESS) {
+    MPI_Comm_size(node, &on_node);
+    MPI_Comm_free(&node);
+  }
+  return std::max<std::uint64_t>(ram / 2 / static_cast<std::uint64_t>(std::max(on_node, 1)),
+                                 std::uint64_t{64} << 20);
+}
+
+int run_sort(const Communicator& comm, const Options& o, std::size_t threads) {
+  const bool root = comm.rank() == 0;
+  const hypar_sort::SortOptions& so = o.sort;
+  records::SortFilesOptions options;
+  options.memory = so.memory != 0 ? so.memory : default_memory(comm);
+  options.tmp_dir = so.tmp_dir;
+  options.parts = so.parts;
+  options.buffer_records = o.buffer_records;
+  // Progress on rank 0: its share of the records (an even split), read and then written.
+  std::optional<hypar::Progress> progress;
+  records::SortFilesReport report;
+  try {
+    const std::vector<std::string> inputs = records::expand_inputs(comm, so.inputs);
+    if (root && so.progress.value_or(::isatty(STDERR_FILENO) == 1) && !o.quiet) {
+      std::uint64_t bytes = 0;
+      for (const auto& path : inputs) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0)
+          bytes += static_cast<std::uint64_t>(st.st_size);
+      }
+      const std::uint64_t share =
+          bytes / records::record_size / static_cast<std::uint64_t>(comm.size()) + 1;
+      progress.emplace(2 * share, "hypar-sort records");
+      options.progress = &*progress;
+    }
+    report = records::sort_files(comm, inputs, so.output, options);
+  } catch (const hypar::Error& e) {  // agreed: the same message on every rank
+    if (progress)
+      progress->finish();
+    if (root)
+      std::fprintf(stderr, "hypar-sort: sort: %s\nhypar-sort: sort: %s%s not written\n", e.what(),
+                   so.output.c_str(), so.parts ? ".part-*" : "");
+    return exit_failed;
+  }
+  if (progress) {
+    progress->add(progress->total() - std::min(progress->total(), progress->position()));
+    progress->finish();
+  }
+  int code = exit_ok;
+  if (root) {
+    const auto& t = report.times;
+    std::string text;
+    if (o.format == Format::json) {
+      nlohmann::ordered_json j;
+      j["command"] = "sort";
+      j["inputs"] = report.inputs.size();
+      j["output"] = so.output;
+      if (so.parts)
+        j["parts"] = comm.size();
+      j["records"] = report.records;
+      j["bytes"] = report.records * records::record_size;
+      j["ranks"] = comm.size();
+      j["threads"] = threads;
+      j["memory_per_rank"] = options.memory;
+      j["out_of_core"] = report.out_of_core;
+      j["runs"] = report.runs;
+      j["rank_records"] = report.rank_records;
+      j["peak_rss_bytes"] = report.peak_rss_bytes;
+      nlohmann::ordered_json phases;
+      phases["read"] = t.read;
+      phases["sample"] = t.sample;
+      phases["exchange"] = t.exchange;
+      phases["local_sort"] = t.local_sort;
+      phases["spill"] = t.spill;
+      phases["merge"] = t.merge;
+      phases["write"] = t.write;
+      j["seconds_per_phase"] = phases;
+      j["seconds"] = report.seconds;
+      j["gb_per_second"] = report.seconds > 0
+                               ? static_cast<double>(report.records) * 100.0 / report.seconds / 1e9
+                               : 0.0;
+      text = j.dump(2) + "\n";
+    } else if (!o.quiet) {
+      char line[512];
+      std::snprintf(
+          line, sizeof line,
+          "Records: %llu (%.3f GB) from %zu input%s on %d rank%s x %zu thread%s, %s\n"
+          "Seconds: %.3f (%.3f GB/s): read %.3f, sample %.3f, exchange %.3f, local "
+          "sort %.3f, spill %.3f, merge %.3f, write %.3f\n",
+          static_cast<unsigned long long>(report.records),
+          static_cast<double>(report.records) * 100.0 / 1e9, report.inputs.size(),
+          report.inputs.size() == 1 ? "" : "s", comm.size(), comm.size() == 1 ? "" : "s", threads,
+          threads == 1 ? "" : "s",
+          report.out_of_core ? ("out of core, " + std::to_string(report.runs) + " runs").c_str()
+                             : "in memory",
+          report.seconds,
+          report.seconds > 0 ? static_cast<double>(report.records) * 100.0 / report.seconds / 1e9
+                             : 0.0,
+          t.read, t.sample, t.exchange, t.local_sort, t.spill, t.merge, t.write);
+      text = line;
+    }
+    if (!put(text, stdout)) {
+      std::fprintf(stderr, "hypar-sort: sort: write error on stdout: %s\n",
+                   errno_text(errno).c_str());
+      code = exit_failed;
+    }
+  }
+  comm.broadcast(code, 0);
+  return code;
+}
+
+/// Gathers every rank's error messages (in rank order) to rank 0; true on every rank when there
+/// were none. Collective.
+bool agree_no_errors(const Communicator& comm, const std::vector<std::string>& mine,
+                     std::vector<std::string>& all) {
+  all = comm.gather(mine, 0);
+  int ok = all.empty() ? 1 : 0;
+  comm.broadcast(ok, 0);
+  return ok != 0;
 }
 
 // ---- check --------------------------------------------------------------------------------------
@@ -335,7 +363,8 @@ records::Summary summarize_share(const Communicator& comm, const Options& o,
           const std::uint64_t n = std::min(hi - at, o.buffer_records);
           const std::span<std::uint8_t> chunk(buffer.data(),
                                               static_cast<std::size_t>(n) * records::record_size);
-          pread_all(fd, path, chunk.data(), chunk.size(), (at - file_begin) * records::record_size);
+          hypar::io::pread_exact(fd, path, chunk.data(), chunk.size(),
+                                 (at - file_begin) * records::record_size);
           records::extend(summary, chunk);
           at += n;
         }
@@ -438,7 +467,9 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   try {
     const auto parsed = hypar_sort::parse_command_line(argc, argv);
-    hypar::dist::Environment env(argc, argv);
+    // sort runs inside a ThreadPool's install, on the pool's master thread: MPI is called by one
+    // thread at a time, not necessarily the one that started it (SERIALIZED).
+    hypar::dist::Environment env(argc, argv, hypar::dist::ThreadLevel::serialized);
     auto comm = env.world();
     if (parsed.kind == hypar_sort::ParseOutcome::Kind::exit) {
       if (comm.rank() == 0)
@@ -446,8 +477,16 @@ int main(int argc, char** argv) {
       return parsed.exit_code;
     }
     try {
-      return parsed.options.command == Options::Command::gen ? run_gen(comm, parsed.options)
-                                                             : run_check(comm, parsed.options);
+      const Options& o = parsed.options;
+      if (o.command == Options::Command::gen)
+        return run_gen(comm, o);
+      if (o.command == Options::Command::check)
+        return run_check(comm, o);
+      const std::size_t threads = o.sort.threads ? o.sort.threads : hypar::default_num_threads();
+      int code = exit_failed;
+      auto pool = hypar::ThreadPoolBuilder().num_threads(threads).build();
+      pool.install([&] { code = run_sort(comm, o, threads); });
+      return code;
     } catch (const std::exception& e) {
       // A failure on one rank outside the agreed paths (MPI): say so; MPI_Abort ends the others.
       std::fprintf(stderr, "hypar-sort: rank %d: fatal: %s\n", comm.rank(), e.what());

@@ -9,6 +9,31 @@
 namespace hypar_sort {
 namespace {
 
+/// A size in bytes: digits with an optional binary suffix K, M, G or T (as GNU sort -S takes
+/// them: 512M, 2G), at least 1 and at most 2^62 bytes.
+bool parse_size(const std::string& text, std::uint64_t& out) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end == text.data())
+    return false;
+  std::string suffix(end, text.data() + text.size());
+  int shift = 0;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB")
+    shift = 10;
+  else if (suffix == "M" || suffix == "MiB")
+    shift = 20;
+  else if (suffix == "G" || suffix == "GiB")
+    shift = 30;
+  else if (suffix == "T" || suffix == "TiB")
+    shift = 40;
+  else if (!suffix.empty() && suffix != "B")
+    return false;
+  if (value == 0 || value > (std::uint64_t{1} << (62 - shift)))
+    return false;
+  out = value << shift;
+  return true;
+}
+
 /// A record count or number: decimal digits only (as gensort takes them), at most 2^64 - 1.
 bool parse_u64(const std::string& text, std::uint64_t& out) {
   if (text.empty() || text[0] < '0' || text[0] > '9')
@@ -26,6 +51,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       "hypar-sort: the Sort Benchmark's 100-byte records (10-byte key, 90-byte payload) over MPI\n"
       "ranks, compatible with gensort and valsort 1.5.\n"
       "  mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] [--parts] RECORDS OUT\n"
+      "  mpirun -n R hypar-sort sort INPUT... -o OUTPUT [--memory SIZE] [--tmp DIR] [--parts]\n"
       "  mpirun -n R hypar-sort check FILE... [-o SUMMARY]\n"
       "  mpirun -n R hypar-sort check -s SUMMARY\n"
       "Exit status: 0 done (check: all records in order), 1 check found unordered records, or\n"
@@ -77,8 +103,32 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                    "validate a file of concatenated summaries instead of data (valsort -s)")
       ->type_name("SUMMARY");
 
-  CLI::App* sort = app.add_subcommand("sort", "(not implemented yet)");
-  sort->allow_extras();
+  CLI::App* sort = app.add_subcommand(
+      "sort",
+      "sort the records of the INPUTs (files, or directories of part files), concatenated in "
+      "order, by key (memcmp order of the first 10 bytes), stably, across the ranks; in memory "
+      "when a rank's share fits --memory three times, else out of core (sorted runs spilled to "
+      "--tmp and merged); the output appears only when complete");
+  std::string memory, threads_text = "0";
+  bool progress = false, no_progress = false;
+  sort->add_option("INPUT", o.sort.inputs, "record files or directories of parts")->required();
+  sort->add_option("-o,--output", o.sort.output, "the sorted output (or its parts' stem)")
+      ->required()
+      ->type_name("OUTPUT");
+  sort->add_option("--memory", memory,
+                   "record memory per rank, e.g. 512M or 2G (default: half the RAM shared by "
+                   "the ranks)")
+      ->type_name("SIZE");
+  sort->add_option("--tmp", o.sort.tmp_dir,
+                   "directory for the spilled runs (default: the output's directory)")
+      ->type_name("DIR");
+  sort->add_flag("--parts", o.sort.parts,
+                 "one file per rank, OUTPUT.part-00000, ..., whose concatenation is sorted");
+  sort->add_option("--threads", threads_text,
+                   "threads per rank (default: HYPAR_NUM_THREADS, OMP_NUM_THREADS or the cores)")
+      ->type_name("N");
+  sort->add_flag("--progress", progress, "draw progress on rank 0 even when stderr is no tty");
+  sort->add_flag("--no-progress", no_progress, "never draw progress");
 
   auto usage_error = [&](const std::string& message) {
     outcome.kind = ParseOutcome::Kind::exit;
@@ -87,15 +137,6 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     outcome.output = "hypar-sort: " + message + " (try --help)\n";
     return outcome;
   };
-  // `sort` takes options of its own (-o, --memory, ...) that CLI11 would reject before this
-  // message could be given: recognised by name first.
-  if (argc > 1 && std::string(argv[1]) == "sort") {
-    outcome.kind = ParseOutcome::Kind::exit;
-    outcome.exit_code = 2;
-    outcome.to_stderr = true;
-    outcome.output = "hypar-sort: sort is not implemented yet\n";
-    return outcome;
-  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -108,13 +149,6 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     return outcome;
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
-  }
-  if (*sort) {
-    outcome.kind = ParseOutcome::Kind::exit;
-    outcome.exit_code = 2;
-    outcome.to_stderr = true;
-    outcome.output = "hypar-sort: sort is not implemented yet\n";
-    return outcome;
   }
   if (format == "text")
     o.format = Format::text;
@@ -142,6 +176,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       return usage_error("gen: --teragen has no -a or -s variant");
     if (o.gen.output.empty())
       return usage_error("gen: OUT must not be empty");
+  } else if (*sort) {
+    o.command = Options::Command::sort;
+    if (!memory.empty() && !parse_size(memory, o.sort.memory))
+      return usage_error("sort: --memory needs a size such as 512M or 2G, not '" + memory + "'");
+    std::uint64_t threads = 0;
+    if (!parse_u64(threads_text, threads) || threads > 4096)
+      return usage_error("sort: --threads needs a count from 0 to 4096, not '" + threads_text +
+                         "'");
+    o.sort.threads = static_cast<std::size_t>(threads);
+    if (progress && no_progress)
+      return usage_error("sort: --progress and --no-progress contradict");
+    if (progress || no_progress)
+      o.sort.progress = progress;
+    if (o.sort.output.empty())
+      return usage_error("sort: -o OUTPUT must not be empty");
   } else {
     o.command = Options::Command::check;
     if (o.check.read_summary && !o.check.inputs.empty())

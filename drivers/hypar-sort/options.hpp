@@ -1,5 +1,5 @@
 #pragma once
-// hypar-sort command line: the subcommands gen and check (sort is reserved).
+// hypar-sort command line: the subcommands gen, sort and check.
 
 #include <cstdint>
 #include <optional>
@@ -29,10 +29,22 @@ struct CheckOptions {
   std::optional<std::string> read_summary;   ///< -s FILE
 };
 
+/// `hypar-sort sort INPUT... -o OUTPUT [--memory SIZE] [--tmp DIR] [--parts] [--threads N]`.
+struct SortOptions {
+  std::vector<std::string> inputs;  ///< files or directories of parts
+  std::string output;               ///< -o
+  std::uint64_t memory = 0;         ///< --memory in bytes; 0: half the RAM over the ranks
+  std::string tmp_dir;              ///< --tmp ("" = the output's directory)
+  bool parts = false;               ///< --parts: OUTPUT.part-NNNNN per rank
+  std::size_t threads = 0;          ///< --threads per rank (0: the default)
+  std::optional<bool> progress;     ///< --progress / --no-progress (default: when stderr is a tty)
+};
+
 /// Everything the command line says.
 struct Options {
-  enum class Command { gen, check } command = Command::gen;
+  enum class Command { gen, sort, check } command = Command::gen;
   GenOptions gen;
+  SortOptions sort;
   CheckOptions check;
   bool quiet = false;
   Format format = Format::text;

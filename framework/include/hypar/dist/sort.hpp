@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -41,7 +42,31 @@
 
 namespace hypar::dist {
 
+/// Seconds one rank spent in each step of a distributed sort.
+struct SortStats {
+  double sample = 0;      ///< choosing the splitters (sampling, all-gather, sort of the samples)
+  double exchange = 0;    ///< classifying, packing and the all-to-all (and a rebalancing)
+  double local_sort = 0;  ///< sorting what arrived
+};
+
+/// How par_sort / par_sort_by_key sort.
+struct SortOptions {
+  /// Keep equal items in their input order: the order of rank 0's items, then rank 1's, ...
+  /// (each in its vector's order). Free: what arrives on a rank comes in source-rank order, in
+  /// each source's order, so a stable local sort suffices.
+  bool stable = false;
+  SortStats* stats = nullptr;  ///< when set, receives this rank's step times
+};
+
 namespace detail {
+
+/// Seconds since `t0`; resets `t0` to now.
+inline double lap(std::chrono::steady_clock::time_point& t0) {
+  const auto now = std::chrono::steady_clock::now();
+  const double s = std::chrono::duration<double>(now - t0).count();
+  t0 = now;
+  return s;
+}
 
 /// A sample: an item with its origin, so that every item is distinct in (value, rank, index).
 template <class T>
@@ -208,19 +233,28 @@ void rebalance(const Communicator& comm, std::vector<T>& slice, std::uint64_t n)
 /// described at the top of this file.
 template <class T, class Less, class LocalSort>
 void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less,
-                 LocalSort sort_locally) {
+                 LocalSort sort_locally, SortStats* stats = nullptr) {
   static_assert(std::is_trivially_copyable_v<T>,
                 "hypar::dist::par_sort: T must be trivially copyable");
+  SortStats times;
+  auto t0 = std::chrono::steady_clock::now();
   if (comm.size() == 1) {
     run_agreed(comm, [&] { sort_locally(local); });
+    times.local_sort = lap(t0);
+    if (stats != nullptr)
+      *stats = times;
     return;
   }
   std::uint64_t n = 0;
   for (auto size : comm.all_gather(static_cast<std::uint64_t>(local.size())))
     n += size;
-  if (n == 0)
+  if (n == 0) {
+    if (stats != nullptr)
+      *stats = times;
     return;
+  }
   const std::vector<Sample<T>> splitters = choose_splitters(comm, local, less, n);
+  times.sample = lap(t0);
   Packed<T> packed;
   run_agreed(comm, [&] {
     packed = classify_and_pack(local, splitters, less, comm.rank(),
@@ -231,9 +265,14 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   // r-1 and r, so the sorted slices are in rank order.
   std::vector<T> received = comm.all_to_all(packed.send, packed.counts);
   std::vector<T>().swap(packed.send);
+  times.exchange = lap(t0);
   run_agreed(comm, [&] { sort_locally(received); });
+  times.local_sort = lap(t0);
   rebalance(comm, received, n);
+  times.exchange += lap(t0);
   local = std::move(received);
+  if (stats != nullptr)
+    *stats = times;
 }
 
 }  // namespace detail
@@ -262,6 +301,24 @@ void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_
   auto less = [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); };
   detail::sample_sort(comm, local, less,
                       [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); });
+}
+
+/// par_sort_by_key with options: `options.stable` keeps equal keys in input order (rank order,
+/// then vector order) and `options.stats` receives the step times. Collective.
+template <class T, class KeyFn>
+void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_fn,
+                     const SortOptions& options) {
+  auto less = [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); };
+  if (options.stable) {
+    detail::sample_sort(
+        comm, local, less, [&key_fn](std::vector<T>& v) { hypar::par_sort_by_key(v, key_fn); },
+        options.stats);
+  } else {
+    detail::sample_sort(
+        comm, local, less,
+        [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); },
+        options.stats);
+  }
 }
 
 }  // namespace hypar::dist
