@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end tests of hypar-sort gen and check under mpirun, against independent references.
+"""End-to-end tests of hypar-sort gen, sort and check under mpirun, against independent references.
 
 usage: sort_e2e.py HYPAR_SORT RANKS [MPIEXEC...]
 References, none of them hypar code:
@@ -9,7 +9,9 @@ References, none of them hypar code:
 - checksums published with gensort/valsort runs (1400fed7bb2c2: 163840 ASCII records;
   1f7e4f7eb05: 1000 binary records from 123456789012, made with gensort 1.5) and Python's zlib.crc32;
 - valsort's report, computed here from the records (count, checksum, duplicates, unordered ones),
-  and valsort's 280-byte summary layout decoded here with struct.
+  and valsort's 280-byte summary layout decoded here with struct;
+- Python's (stable) sorted() by the 10-byte key, for every output of sort, in memory and out of
+  core, one file or parts.
 gen (one file or --parts) at RANKS ranks is byte-identical to gen without mpirun (one rank), with
 small buffers so the chunking is exercised. Bad inputs and outputs: exit codes, messages naming the file, no partial
 output. Prints 'N passed, M failed' last and exits non-zero when anything failed."""
@@ -344,20 +346,196 @@ def _():
     check(code == 1 and "at least one record" in err, f"empty input: exit {code}: {err}")
 
 
-@case("usage errors exit 2 with (try --help); sort is not implemented yet; --help exits 0")
+# ---- sort ---------------------------------------------------------------------------------------
+
+def stable_sorted(data):
+    """The reference: Python's sort is stable, so ties keep their input order."""
+    return b"".join(sorted(records_of(data), key=lambda r: r[:10]))
+
+
+def leftover_runs(directory=work):
+    return [n for n in os.listdir(directory) if n.startswith(".hypar-sort-run-")]
+
+
+def sort_inputs():
+    """name -> bytes: the input shapes of the issue, each small enough for a Python reference."""
+    uniform = read("g1.dat")
+    code, out, err = run(["gen", "-s", N, "skew.dat"])
+    check(code == 0, f"gen -s: exit {code}: {err}")
+    equal_keys = b"".join(b"K" * 10 + i.to_bytes(8, "big") + b"." * 82 for i in range(3000))
+    few_keys = b"".join(bytes([65 + (i * 7919) % 3]) * 10 + i.to_bytes(8, "big") + b"," * 82
+                        for i in range(3000))
+    ordered = stable_sorted(uniform)
+    reverse = b"".join(reversed(records_of(ordered)))
+    return {"uniform": uniform, "skewed": read("skew.dat"), "all-equal keys": equal_keys,
+            "three keys": few_keys, "sorted": ordered, "reverse-sorted": reverse,
+            "one record": uniform[:100], "three records": uniform[:300], "no records": b""}
+
+
+@case("sort: every input shape at 1 and 2 threads equals Python's stable sort; check agrees")
+def _():
+    for i, (name, data) in enumerate(sort_inputs().items()):
+        write("in.dat", data)
+        want = stable_sorted(data)
+        for threads in (1, 2):
+            code, out, err = run(["sort", "--threads", threads, "--buffer-records", 97, "in.dat",
+                                  "-o", "out.dat"])
+            check(code == 0, f"{name}, {threads} threads: exit {code}: {err}")
+            got = read("out.dat")
+            check(len(got) == len(data), f"{name}: {len(got)} bytes out, {len(data)} in")
+            check(got == want, f"{name}, {threads} threads: differs from the stable sort by key")
+            check(f"Records: {len(data) // 100} " in out, f"{name}: summary {out!r}")
+        if data:
+            code, out, err = run(["check", "out.dat"])
+            expect_report(code, err, records_of(want), f"check of sorted {name}")
+    check(leftovers() == [], f"temporary files left: {leftovers()}")
+
+
+@case("sort: the checksum of the output equals gen's; --format json phases and balance")
+def _():
+    code, out, err = run(["gen", N, "c.dat"])
+    gen_sum = out.split("Checksum: ")[1].strip()
+    code, out, err = run(["--format", "json", "sort", "c.dat", "-o", "c-sorted.dat"])
+    check(code == 0, f"exit {code}: {err}")
+    j = json.loads(out)
+    check(j["records"] == N and j["bytes"] == 100 * N and j["ranks"] == ranks, f"json {j}")
+    check(not j["out_of_core"] and j["runs"] == 0, f"an in-memory sort spilled: {j}")
+    check(sum(j["rank_records"]) == N and len(j["rank_records"]) == ranks, f"json {j}")
+    fair = -(-N // ranks)
+    check(max(j["rank_records"]) <= fair * 1.05 + 1, f"unbalanced slices {j['rank_records']}")
+    for phase in ("read", "sample", "exchange", "local_sort", "spill", "merge", "write"):
+        check(j["seconds_per_phase"][phase] >= 0, f"phase {phase}: {j['seconds_per_phase']}")
+    check(j["peak_rss_bytes"] > 0, f"json {j}")
+    code, out, err = run(["--format", "json", "-q", "check", "c-sorted.dat"])
+    c = json.loads(out)
+    check(code == 0 and c["ordered"] and c["checksum"] == gen_sum, f"check {c}, gen's {gen_sum}")
+
+
+@case("sort out of core: --memory far below the input, runs spilled to --tmp, same output")
+def _():
+    count = 60000
+    code, out, err = run(["gen", count, "big.dat"])
+    check(code == 0, f"gen: exit {code}: {err}")
+    want = stable_sorted(read("big.dat"))
+    os.makedirs(path("spill"), exist_ok=True)
+    for memory, threads in (("256K", 1), ("1M", 2)):
+        code, out, err = run(["--format", "json", "sort", "--memory", memory, "--tmp", "spill",
+                              "--threads", threads, "big.dat", "-o", "big-sorted.dat"])
+        check(code == 0, f"--memory {memory}: exit {code}: {err}")
+        j = json.loads(out)
+        check(j["out_of_core"] and j["runs"] >= 2 * ranks, f"--memory {memory}: json {j}")
+        check(read("big-sorted.dat") == want, f"--memory {memory}: differs from the stable sort")
+        check(leftover_runs(path("spill")) == [], f"spill files left: {leftover_runs(path('spill'))}")
+    # Ties across runs and ranks stay in input order out of core too.
+    data = sort_inputs()["three keys"] * 4
+    write("ties.dat", data)
+    code, out, err = run(["sort", "--memory", "64K", "ties.dat", "-o", "ties-sorted.dat"])
+    check(code == 0, f"ties: exit {code}: {err}")
+    check(read("ties-sorted.dat") == stable_sorted(data), "out of core: ties not in input order")
+    check(leftover_runs() == [] and leftovers() == [], "files left behind")
+
+
+@case("sort out of core: peak memory stays under --memory plus a small constant per rank")
+def _():
+    count = 300000  # 30 MB, far above both budgets below
+    code, out, err = run(["gen", count, "mem.dat"])
+    check(code == 0, f"gen: exit {code}: {err}")
+    write("tiny.dat", read("g1.dat")[:100 * 100])
+    code, out, err = run(["--format", "json", "sort", "tiny.dat", "-o", "base.dat"])
+    base = json.loads(out)["peak_rss_bytes"]  # MPI, the libraries, threads: no records to speak of
+    constant = 16 << 20  # thread stacks, malloc arenas, MPI's buffers (measured: 6-9 MiB)
+    for memory in (4, 16):
+        code, out, err = run(["--format", "json", "sort", "--memory", f"{memory}M", "mem.dat", "-o",
+                              "mem-sorted.dat"])
+        check(code == 0, f"--memory {memory}M: exit {code}: {err}")
+        j = json.loads(out)
+        check(j["out_of_core"], f"--memory {memory}M: not out of core: {j}")
+        grown = j["peak_rss_bytes"] - base
+        check(grown <= (memory << 20) + constant,
+              f"--memory {memory}M: peak {j['peak_rss_bytes']} B is {grown} B above the baseline "
+              f"{base} B: more than --memory plus 16 MiB")
+        code, out, err = run(["-q", "check", "mem-sorted.dat"])
+        check(code == 0, f"check of the out-of-core output: exit {code}: {err}")
+
+
+@case("sort --parts, and a directory of parts as input: the parts concatenate to the sort")
+def _():
+    os.makedirs(path("in-parts"), exist_ok=True)
+    code, out, err = run(["gen", "--parts", N, "in-parts/g"])
+    check(code == 0, f"gen --parts: exit {code}: {err}")
+    write("in-parts/.hidden", b"x")  # hidden files of a directory are not inputs
+    code, out, err = run(["sort", "--parts", "in-parts", "-o", "sorted-parts"])
+    check(code == 0, f"exit {code}: {err}")
+    names = sorted(n for n in os.listdir(work) if n.startswith("sorted-parts."))
+    check(names == [f"sorted-parts.part-{r:05d}" for r in range(ranks)], f"parts {names}")
+    check(b"".join(read(n) for n in names) == stable_sorted(read("g1.dat")),
+          "the parts' concatenation differs from the stable sort")
+    code, out, err = run(["check"] + names)
+    check(code == 0 and "SUCCESS" in err, f"check over the parts: exit {code}: {err}")
+
+
+@case("sort: bad inputs and outputs exit 1 naming the file; nothing left under the output's name")
+def _():
+    write("odd.dat", b"x" * 150)
+    write("out-old.dat", b"old contents")
+    for args, name, words in ((["odd.dat"], "odd.dat", "multiple of"),
+                              (["c.dat", "missing.dat"], "missing.dat", "No such file"),
+                              (["/dev/null"], "/dev/null", "not a regular file")):
+        code, out, err = run(["sort"] + args + ["-o", "out-old.dat"])
+        check(code == 1, f"{args}: exit {code}: {err}")
+        check(f"{name}: " in err and words in err and "not written" in err, f"{args}: {err}")
+        check(err.count("hypar-sort:") == 2, f"{args}: printed by more than rank 0: {err}")
+        check(read("out-old.dat") == b"old contents", f"{args}: the old output was replaced")
+    code, out, err = run(["sort", "c.dat", "-o", "no/such/dir/x.dat"])
+    check(code == 1 and "no/such/dir/x.dat" in err, f"unwritable output: exit {code}: {err}")
+    code, out, err = run(["sort", "--memory", "64K", "--tmp", "no/such/dir", "c.dat", "-o", "x.dat"])
+    check(code == 1 and "no/such/dir" in err and not os.path.exists(path("x.dat")),
+          f"unwritable --tmp: exit {code}: {err}")
+    check(leftovers() == [] and leftover_runs() == [], f"files left: {leftovers()}")
+    # A full disk under the output, and under --tmp (a private tmpfs, as in the gen case).
+    disk = path("sdisk")
+    os.makedirs(disk, exist_ok=True)
+    base = mpiexec + [tool, "sort", "--buffer-records", "97"]
+    out_full = " ".join(base + [path("big.dat"), "-o", disk + "/s.dat"])
+    tmp_full = " ".join(base + ["--memory", "256K", "--tmp", disk, path("big.dat"), "-o",
+                                path("never.dat")])
+    script = f"""
+        mount -t tmpfs -o size=256k tmpfs {disk} || exit 90
+        printf 'old contents' > {disk}/s.dat
+        {out_full} > {work}/sfull.out 2> {work}/sfull.err; echo $? > {work}/sfull.code
+        {tmp_full} > {work}/tfull.out 2> {work}/tfull.err; echo $? > {work}/tfull.code
+        cp {disk}/s.dat {work}/sfull-after.dat
+        ls -A {disk} > {work}/sfull.list
+    """
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=TIMEOUT)
+    if p.returncode == 90 or (p.returncode != 0 and b"unshare" in p.stderr):
+        skip("no private mount namespace here (unshare -m and mount tmpfs need privileges)")
+    check(p.returncode == 0, f"script: exit {p.returncode}: {p.stderr.decode()}")
+    for what in ("sfull", "tfull"):
+        code, err = int(read(f"{what}.code")), read(f"{what}.err").decode()
+        check(code == 1 and "No space left" in err and "not written" in err, f"{what}: {code} {err}")
+    check(read("sfull-after.dat") == b"old contents", "the old output was replaced")
+    check(read("sfull.list").split() == [b"s.dat"], f"left on the disk: {read('sfull.list')}")
+    check(not os.path.exists(path("never.dat")), "a failed out-of-core sort left its output")
+
+
+@case("usage errors exit 2 with (try --help); --help exits 0")
 def _():
     for args in (["gen", "12x", "o.dat"], ["gen", 10], ["check"], ["check", "-s", "a.sum", "x.dat"],
                  ["gen", "--teragen", "-s", 10, "o.dat"], ["gen", "-b", 2**64 - 5, 10, "o.dat"],
-                 ["frobnicate"], [], ["--format", "xml", "check", "x"]):
+                 ["frobnicate"], [], ["--format", "xml", "check", "x"], ["sort", "in.dat"],
+                 ["sort", "-o", "x.dat"], ["sort", "--memory", "12Q", "in.dat", "-o", "x.dat"],
+                 ["sort", "--memory", "0", "in.dat", "-o", "x.dat"],
+                 ["sort", "--threads", "many", "in.dat", "-o", "x.dat"]):
         code, out, err = run(args)
         check(code == 2, f"{args}: exit {code}: {err}")
         check(err.startswith("hypar-sort: ") and "(try --help)" in err, f"{args}: message {err}")
         check(err.count("hypar-sort:") == 1, f"{args}: printed by more than rank 0: {err}")
-    code, out, err = run(["sort", "in.dat", "-o", "out.dat"])
-    check(code == 2 and "hypar-sort: sort is not implemented yet" in err, f"sort: exit {code}: {err}")
     code, out, err = run(["--help"])
     check(code == 0 and "gen" in out and "check" in out, f"--help: exit {code}")
-    check(not os.path.exists(path("o.dat")), "a usage error wrote an output")
+    check(not os.path.exists(path("o.dat")) and not os.path.exists(path("x.dat")),
+          "a usage error wrote an output")
 
 
 finish(work)

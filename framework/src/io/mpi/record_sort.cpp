@@ -631,8 +631,15 @@ RankResult sort_out_of_core(const Communicator& comm, Concatenation& input, cons
   // fitted after all), else spilled like the others and merged.
   runs_tx.close();
   background.join();
+  // Free what the rounds held before the merge takes its buffers: the idle run buffers and the
+  // round buffers (the memory budget is spent twice otherwise).
+  while (free_rx.try_recv()) {
+  }
+  std::vector<std::uint8_t>().swap(raw);
+  std::vector<Tagged>().swap(send);
+  std::vector<std::uint32_t>().swap(dest);
   const bool spilled_any = !files.runs.empty();
-  if (error.empty() && pipeline_failure) {
+  if (pipeline_failure) {  // its reason wins over "the sort pipeline stopped"
     try {
       std::rethrow_exception(pipeline_failure);
     } catch (const std::exception& e) {

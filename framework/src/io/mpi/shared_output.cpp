@@ -53,7 +53,7 @@ SharedOutput::SharedOutput(const dist::Communicator& comm, std::string target, b
     // Only rank 0 created; the others open its file once it exists.
     comm_.broadcast(error, 0);
     if (!error.empty())
-      throw Error(target_ + ": " + error);
+      throw Error(error);
     comm_.broadcast(temporary_, 0);
     if (comm_.rank() != 0) {
       fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CLOEXEC);
