@@ -37,7 +37,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 JOBSCRIPT=$ROOT/jobscripts/heat-mpirun.sbatch
 # say/pass/fail/summary, bounded, the traps and watchdog, the cluster, poll
-# shellcheck source=harness.sh
+# shellcheck source-path=SCRIPTDIR source=harness.sh
 source "$HERE/harness.sh"
 
 program=${HYPAR_HEAT:-hypar-heat}
