@@ -36,7 +36,9 @@ set -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 JOBSCRIPT=$ROOT/jobscripts/heat-mpirun.sbatch
-CLUSTER=$HERE/slurm-cluster.sh
+# say/pass/fail/summary, bounded, the traps and watchdog, the cluster, poll
+# shellcheck source-path=SCRIPTDIR source=harness.sh
+source "$HERE/harness.sh"
 
 program=${HYPAR_HEAT:-hypar-heat}
 python=/usr/bin/python3
@@ -89,100 +91,10 @@ declare -A LOG_WANT=(
 
 # ------------------------------------------------------------ environment --
 # Nothing from an outer Slurm job or the caller's HYPAR_* / OMP_* settings may leak in.
-while IFS='=' read -r name _; do
-    case $name in SLURM_* | SBATCH_* | SRUN_* | SALLOC_* | HYPAR_* | OMP_*) unset "$name" ;; esac
-done < <(env)
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export LC_ALL=C
-
-passed=0
-failed=0
-failures=()
-T=
-cluster_started=0
-watchdog=
-child=
-
-say() { printf '%s\n' "$*"; }
-fail() { # name, reason
-    failed=$((failed + 1))
-    failures+=("$1")
-    say "FAIL $1: $2"
-}
-pass() {
-    passed=$((passed + 1))
-    say "PASS $1${2:+ ($2)}"
-}
-# Run a (time-bounded) command in the background, stdout to OUT and stderr to
-# ERR, and wait for it: unlike a foreground command, `wait` lets the TERM/INT
-# trap run at once. (The files are opened for the command only: redirecting
-# the call of this function would send the trap's own messages there too.)
-bounded() { # out err command...
-    local out=$1 err=$2
-    shift 2
-    "$@" >"$out" 2>"$err" &
-    child=$!
-    wait "$child"
-    local rc=$?
-    child=
-    return "$rc"
-}
-show_tail() { # file [lines]
-    [[ -f $1 ]] || { say "    ($1 missing)"; return; }
-    say "    ---- $1 (last ${2:-15} lines) ----"
-    tail -n "${2:-15}" "$1" | sed 's/^/    | /'
-}
-summary() { say "$passed passed, $failed failed"; }
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM HUP
-    [[ -n $watchdog ]] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
-    if ((cluster_started)); then
-        timeout -k 5 60 "$CLUSTER" stop "$T/cluster" || say "warning: stopping the cluster reported problems"
-    fi
-    if [[ -n $T && -d $T ]]; then
-        if ((keep || failed)); then
-            say "kept $T (logs in $T/logs, job folder $T/run, outputs in $T/out, cluster logs in $T/cluster/log)"
-        else
-            rm -rf "$T"
-        fi
-    fi
-    return "$rc"
-}
-on_signal() {
-    [[ -n $child ]] && kill -TERM "$child" 2>/dev/null
-    say "interrupted by $1 (a kill, or the overall --timeout of ${total_timeout}s); stopping the cluster"
-    fail "run" "interrupted by $1"
-    summary
-    exit 1
-}
-trap cleanup EXIT
-trap 'on_signal INT' INT
-trap 'on_signal TERM' TERM
-trap 'on_signal HUP' HUP
-
-# The whole run is bounded: a watchdog sends TERM to this script. It checks
-# every second that this script still exists, so it never outlives it (and
-# never signals a recycled PID) even if the script is killed with KILL.
-(
-    nap=
-    trap '[[ -n $nap ]] && kill "$nap" 2>/dev/null; exit 0' TERM
-    end=$((SECONDS + total_timeout))
-    while ((SECONDS < end)); do
-        sleep 1 &
-        nap=$!
-        wait "$nap"
-        [[ -d /proc/$$ ]] || exit 0
-    done
-    kill -TERM $$ 2>/dev/null
-) &
-watchdog=$!
-
-start_time=$SECONDS
-T=$(mktemp -d "${TMPDIR:-/tmp}/hypar-heat-slurm.XXXXXX") || { say "cannot create a temporary folder"; exit 1; }
-chmod 0711 "$T" # munged wants o+x on every folder above its socket
-mkdir -p "$T/run" "$T/out" "$T/logs" "$T/direct" "$T/bin"
+harness_clean_env
+harness_begin hypar-heat-slurm
+kept_note="logs in $T/logs, job folder $T/run, outputs in $T/out, cluster logs in $T/cluster/log"
+mkdir -p "$T/run" "$T/out" "$T/direct" "$T/bin"
 
 # -------------------------------------------------------------- preflight --
 if [[ $program != */* ]]; then
@@ -279,18 +191,7 @@ check() { timeout 60 "$python" "$T/bin/check.py" "$@" 2>&1; }
 
 # ---------------------------------------------------------------- cluster --
 say "hypar-heat Slurm job-script test: program $program, temp $T"
-if ! bounded "$T/logs/cluster-env" "$T/logs/cluster-start.log" \
-    timeout -k 5 90 "$CLUSTER" start "$T/cluster" --owner-pid $$ --lifetime $((total_timeout + 60)); then
-    cluster_started=1
-    fail "cluster" "the private Slurm cluster did not start"
-    sed 's/^/    | /' "$T/logs/cluster-start.log"
-    summary
-    exit 1
-fi
-cluster_started=1
-env_line=$(tail -n 1 "$T/logs/cluster-env")
-export SLURM_CONF=${env_line#export SLURM_CONF=}
-say "cluster up in $((SECONDS - start_time))s (SLURM_CONF=$SLURM_CONF)"
+harness_start_cluster
 
 # ----------------------------------------------------------------- submit --
 declare -A JOB=() FMT=() EXPECT=() FIRST=() LAYOUT=() OPTS=() RESULTS=()
@@ -360,44 +261,7 @@ for name in "${!JOB[@]}"; do
 done
 
 # ------------------------------------------------------------------- wait --
-# One `scontrol -o show job` per poll: JobId, JobState, ExitCode.
-declare -A STATE=() EXITC=()
-poll() {
-    STATE=() EXITC=()
-    local line id st ec
-    while IFS= read -r line; do
-        [[ $line =~ ^JobId=([0-9]+) ]] || continue
-        id=${BASH_REMATCH[1]}
-        [[ $line =~ \ JobState=([A-Z_]+) ]] && st=${BASH_REMATCH[1]} || st=
-        [[ $line =~ \ ExitCode=([0-9]+:[0-9]+) ]] && ec=${BASH_REMATCH[1]} || ec=
-        # a job that can never start (bad request, a dependency that failed)
-        # stays PENDING with such a reason: count it as finished-failed
-        if [[ $st == PENDING && $line =~ \ Reason=([A-Za-z_]+) ]]; then
-            case ${BASH_REMATCH[1]} in
-            None | Priority | Resources | Dependency | BeginTime) ;;
-            *) st="NEVER_RUNNABLE(${BASH_REMATCH[1]})" ;;
-            esac
-        fi
-        STATE[$id]=$st
-        EXITC[$id]=$ec
-    done < <(timeout 15 scontrol -o show job 2>/dev/null)
-}
-terminal() { [[ $1 =~ ^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|NEVER_RUNNABLE.*)$ ]]; }
-
-deadline=$((submitted_at + job_timeout))
-while :; do
-    poll
-    pending=0
-    for name in "${!JOB[@]}"; do terminal "${STATE[${JOB[$name]}]:-}" || pending=$((pending + 1)); done
-    ((pending == 0)) && break
-    if ((SECONDS >= deadline)); then
-        say "timeout: $pending job(s) not finished after ${job_timeout}s"
-        timeout 15 squeue 2>&1 | sed 's/^/    | /'
-        break
-    fi
-    sleep 0.5
-done
-say "jobs finished after $((SECONDS - start_time))s"
+harness_wait_jobs $((submitted_at + job_timeout)) "$job_timeout" "${JOB[@]}"
 
 # ------------------------------------------------------------------ check --
 check_job() {
@@ -466,20 +330,5 @@ if [[ -n ${JOB[chain-2-restart]:-} && -f $T/direct/chain-2-restart/ck.h5 ]]; the
 fi
 
 # ------------------------------------------------------------------- stop --
-stop_start=$SECONDS
-if ! bounded /dev/null "$T/logs/cluster-stop.log" timeout -k 5 60 "$CLUSTER" stop "$T/cluster"; then
-    fail "cluster-stop" "stopping the cluster reported problems"
-    sed 's/^/    | /' "$T/logs/cluster-stop.log"
-fi
-cluster_started=0
-# the cluster's daemons and the jobs' processes must be gone
-# shellcheck disable=SC2009 # matching on the full command line is the point
-left=$(ps -eo pid=,args= | grep -F "$T/" | grep -vE 'grep|run-heat-jobscript-test' || true)
-if [[ -n $left ]]; then
-    fail "leftovers" "processes of the test cluster still run:"
-    printf '%s\n' "$left" | sed 's/^/    | /'
-fi
-say "cluster stopped in $((SECONDS - stop_start))s; total $((SECONDS - start_time))s"
-((failed)) && say "failed: ${failures[*]}"
-summary
-((failed == 0))
+harness_stop_cluster
+harness_finish
