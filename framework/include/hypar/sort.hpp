@@ -4,6 +4,7 @@
 // the runtime of <hypar/core.hpp>. Design and measurements: docs/sorting.md.
 
 #include <hypar/core.hpp>
+#include <hypar/sort/large_buffer.hpp>
 #include <hypar/sort/par_sort.hpp>
 #include <hypar/sort/radix_sort.hpp>
 #include <hypar/sort/sample_sort.hpp>

@@ -217,16 +217,18 @@ class Communicator {
   /// this one, concatenated in source rank order; `recv_counts` (if given) receives how many came
   /// from each rank. Counts are exchanged first (MPI_Alltoall), so the receive buffer is sized
   /// exactly. Items travel as their bytes (a contiguous MPI type of sizeof(T)), so one pair of
-  /// ranks may exchange up to 2^31 - 1 items.
-  template <class T>
-  std::vector<T> all_to_all(const std::vector<T>& send, const std::vector<std::size_t>& send_counts,
-                            std::vector<std::size_t>* recv_counts = nullptr) const {
+  /// ranks may exchange up to 2^31 - 1 items. The result has the allocator type of `send` (a
+  /// hypar::LargeBuffer stays one).
+  template <class T, class A>
+  std::vector<T, A> all_to_all(const std::vector<T, A>& send,
+                               const std::vector<std::size_t>& send_counts,
+                               std::vector<std::size_t>* recv_counts = nullptr) const {
     detail::require_trivially_copyable<T>();
     std::vector<std::size_t> counts = exchange_counts(send_counts);
     std::size_t total = 0;
     for (std::size_t c : counts)
       total += c;
-    std::vector<T> received(total);
+    std::vector<T, A> received(total);
     all_to_all_bytes(send.data(), send_counts, received.data(), counts, sizeof(T));
     if (recv_counts != nullptr)
       *recv_counts = std::move(counts);

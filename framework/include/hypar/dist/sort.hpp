@@ -106,8 +106,8 @@ void run_agreed(const Communicator& comm, Step&& step) {
 /// n items: 1024 per output slice (fewer on thousands of ranks, so that all samples stay within
 /// about 2^20), which leaves slices within a few percent of n/p. All-gathered and sorted in
 /// (value, rank, index) order; every per-slice-th sample is a splitter. Collective.
-template <class T, class Less>
-std::vector<Sample<T>> choose_splitters(const Communicator& comm, const std::vector<T>& local,
+template <class T, class A, class Less>
+std::vector<Sample<T>> choose_splitters(const Communicator& comm, const std::vector<T, A>& local,
                                         const Less& less, std::uint64_t n) {
   const auto P = static_cast<std::size_t>(comm.size());
   const int me = comm.rank();
@@ -140,18 +140,19 @@ std::vector<Sample<T>> choose_splitters(const Communicator& comm, const std::vec
 
 /// The items of one rank packed by destination rank: send[] holds those for rank 0, then those
 /// for rank 1, ...; counts[r] of them for rank r.
-template <class T>
+template <class T, class A>
 struct Packed {
-  std::vector<T> send;
+  std::vector<T, A> send;
   std::vector<std::size_t> counts;
 };
 
 /// Step 2: classifies every item of `local` (on rank `me`) into its destination rank against the
 /// splitters and packs the send buffer, in parallel over blocks: counts per block and rank, then
 /// each block scatters to its own offsets (so items keep their order per destination).
-template <class T, class Less>
-Packed<T> classify_and_pack(const std::vector<T>& local, const std::vector<Sample<T>>& splitters,
-                            const Less& less, int me, std::size_t P) {
+template <class T, class A, class Less>
+Packed<T, A> classify_and_pack(const std::vector<T, A>& local,
+                               const std::vector<Sample<T>>& splitters, const Less& less, int me,
+                               std::size_t P) {
   const std::size_t m = local.size();
   const std::size_t blocks =
       std::max<std::size_t>(1, std::min<std::size_t>(m / 4096, 8 * hypar::current_num_threads()));
@@ -180,7 +181,7 @@ Packed<T> classify_and_pack(const std::vector<T>& local, const std::vector<Sampl
     }
     std::copy(count.begin(), count.end(), counts.begin() + static_cast<std::ptrdiff_t>(b * P));
   });
-  Packed<T> packed{std::vector<T>(m), std::vector<std::size_t>(P, 0)};
+  Packed<T, A> packed{std::vector<T, A>(m), std::vector<std::size_t>(P, 0)};
   std::vector<std::size_t> offset(blocks * P);
   std::size_t running = 0;
   for (std::size_t r = 0; r < P; ++r) {
@@ -206,8 +207,8 @@ Packed<T> classify_and_pack(const std::vector<T>& local, const std::vector<Sampl
 /// 1.05 n/p, all ranks shift their items to exact slices of n/p: each sends the parts of its slice
 /// that belong to a neighbour's target range (a second, mostly empty, exchange). The pieces arrive
 /// in rank order, and slices are ordered, so their concatenation stays sorted. Collective.
-template <class T>
-void rebalance(const Communicator& comm, std::vector<T>& slice, std::uint64_t n) {
+template <class T, class A>
+void rebalance(const Communicator& comm, std::vector<T, A>& slice, std::uint64_t n) {
   const auto P = static_cast<std::size_t>(comm.size());
   const std::vector<std::uint64_t> held = comm.all_gather(static_cast<std::uint64_t>(slice.size()));
   const std::uint64_t fair = (n + P - 1) / P;
@@ -231,8 +232,8 @@ void rebalance(const Communicator& comm, std::vector<T>& slice, std::uint64_t n)
 /// The distributed sample sort behind par_sort and par_sort_by_key: `less` orders the items,
 /// `sort_locally(vector&)` sorts one rank's items in that order (in parallel). The steps are
 /// described at the top of this file.
-template <class T, class Less, class LocalSort>
-void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& less,
+template <class T, class A, class Less, class LocalSort>
+void sample_sort(const Communicator& comm, std::vector<T, A>& local, const Less& less,
                  LocalSort sort_locally, SortStats* stats = nullptr) {
   static_assert(std::is_trivially_copyable_v<T>,
                 "hypar::dist::par_sort: T must be trivially copyable");
@@ -255,16 +256,16 @@ void sample_sort(const Communicator& comm, std::vector<T>& local, const Less& le
   }
   const std::vector<Sample<T>> splitters = choose_splitters(comm, local, less, n);
   times.sample = lap(t0);
-  Packed<T> packed;
+  Packed<T, A> packed;
   run_agreed(comm, [&] {
     packed = classify_and_pack(local, splitters, less, comm.rank(),
                                static_cast<std::size_t>(comm.size()));
   });
-  std::vector<T>().swap(local);
+  std::vector<T, A>().swap(local);
   // Step 3: one exchange, then sort what arrived: rank r now holds the items between splitters
   // r-1 and r, so the sorted slices are in rank order.
-  std::vector<T> received = comm.all_to_all(packed.send, packed.counts);
-  std::vector<T>().swap(packed.send);
+  std::vector<T, A> received = comm.all_to_all(packed.send, packed.counts);
+  std::vector<T, A>().swap(packed.send);
   times.exchange = lap(t0);
   run_agreed(comm, [&] { sort_locally(received); });
   times.local_sort = lap(t0);
@@ -304,19 +305,20 @@ void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_
 }
 
 /// par_sort_by_key with options: `options.stable` keeps equal keys in input order (rank order,
-/// then vector order) and `options.stats` receives the step times. Collective.
-template <class T, class KeyFn>
-void par_sort_by_key(const Communicator& comm, std::vector<T>& local, KeyFn key_fn,
+/// then vector order) and `options.stats` receives the step times. Any allocator (e.g. a
+/// hypar::LargeBuffer: every buffer of the sort is then huge-page memory). Collective.
+template <class T, class A, class KeyFn>
+void par_sort_by_key(const Communicator& comm, std::vector<T, A>& local, KeyFn key_fn,
                      const SortOptions& options) {
   auto less = [key_fn](const T& a, const T& b) { return key_fn(a) < key_fn(b); };
   if (options.stable) {
     detail::sample_sort(
-        comm, local, less, [&key_fn](std::vector<T>& v) { hypar::par_sort_by_key(v, key_fn); },
+        comm, local, less, [&key_fn](std::vector<T, A>& v) { hypar::par_sort_by_key(v, key_fn); },
         options.stats);
   } else {
     detail::sample_sort(
         comm, local, less,
-        [&key_fn](std::vector<T>& v) { hypar::par_sort_unstable_by_key(v, key_fn); },
+        [&key_fn](std::vector<T, A>& v) { hypar::par_sort_unstable_by_key(v, key_fn); },
         options.stats);
   }
 }

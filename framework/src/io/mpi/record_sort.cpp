@@ -21,10 +21,12 @@
 #include <hypar/io/shared_output.hpp>
 #include <hypar/par.hpp>
 #include <hypar/sort.hpp>
+#include <hypar/sort/large_buffer.hpp>
 #include <memory>
 #include <mutex>
 #include <queue>
 #include <thread>
+#include <type_traits>
 
 namespace hypar::records {
 
@@ -192,9 +194,16 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
 }
 
+/// A record as the in-memory sort holds it: 100 bytes without an initialiser, so that a
+/// LargeBuffer of them is not cleared before the read fills it.
+struct RawRecord {
+  std::array<std::uint8_t, record_size> bytes;
+};
+static_assert(sizeof(RawRecord) == record_size && std::is_trivial_v<RawRecord>);
+
 /// The key of a record as a value (memcmp order is std::array<uint8_t>'s order).
 using Key = std::array<std::uint8_t, key_size>;
-Key key_of(const Record& r) noexcept {
+Key key_of(const RawRecord& r) noexcept {
   Key k;
   std::memcpy(k.data(), r.bytes.data(), key_size);
   return k;
@@ -212,7 +221,7 @@ RankResult sort_in_memory(const Communicator& comm, Concatenation& input, const 
                           const std::string& output, const SortFilesOptions& o) {
   RankResult result;
   auto t0 = Clock::now();
-  std::vector<Record> local;
+  hypar::LargeBuffer<RawRecord> local;  // huge pages; every buffer of the sort below is one too
   agreed(comm, [&] {
     local.resize(static_cast<std::size_t>(share.count));
     for_pieces(pieces_of(share.count, o.buffer_records), [&](std::size_t k) {
