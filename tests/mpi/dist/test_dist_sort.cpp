@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <hypar/dist.hpp>
+#include <hypar/sort/large_buffer.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -198,6 +199,59 @@ TEST(DistParSort, HundredByteRecordsByTenByteKeys) {
     std::sort(want.begin(), want.end(), whole);
     ASSERT_EQ(got.size(), want.size());
     EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(Record)), 0);
+  }
+}
+
+TEST(DistParSort, StableByKeyInALargeBufferKeepsInputOrderAndReportsItsSteps) {
+  // Few distinct keys, so most items tie: with SortOptions::stable the gathered result must equal
+  // std::stable_sort of the concatenated input (rank 0's share first), item for item.
+  auto comm = world();
+  struct Item {
+    std::uint32_t key;
+    std::uint32_t origin;  // position in the global input
+  };
+  const std::size_t n = 50'000;
+  std::vector<Item> global(n);
+  for (std::size_t i = 0; i < n; ++i)
+    global[i] = {static_cast<std::uint32_t>((i * 2654435761u) % 7), static_cast<std::uint32_t>(i)};
+  for (const Spread spread : {Spread::even, Spread::skewed, Spread::rank0_only}) {
+    const auto [first, last] = share(spread, n, comm.rank(), comm.size());
+    hypar::LargeBuffer<Item> local(global.begin() + static_cast<std::ptrdiff_t>(first),
+                                   global.begin() + static_cast<std::ptrdiff_t>(last));
+    hypar::dist::SortStats stats{-1, -1, -1};
+    hypar::dist::par_sort_by_key(
+        comm, local, [](const Item& x) { return x.key; },
+        hypar::dist::SortOptions{.stable = true, .stats = &stats});
+    EXPECT_GE(stats.sample, 0.0);
+    EXPECT_GE(stats.exchange, 0.0);
+    EXPECT_GE(stats.local_sort, 0.0);
+    const std::vector<Item> mine(local.begin(), local.end());
+    const auto gathered = comm.gather(mine, 0);
+    if (comm.rank() == 0) {
+      auto want = global;
+      std::stable_sort(want.begin(), want.end(),
+                       [](const Item& a, const Item& b) { return a.key < b.key; });
+      ASSERT_EQ(gathered.size(), want.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(gathered[i].key, want[i].key) << "at " << i;
+        ASSERT_EQ(gathered[i].origin, want[i].origin) << "tie out of input order at " << i;
+      }
+    }
+  }
+}
+
+TEST(LargeBuffer, HoldsWhatIsWrittenAcrossTheMappedSizes) {
+  // Below and above the 4 MiB mmap threshold; resize keeps existing elements.
+  for (const std::size_t n : {std::size_t{10}, std::size_t{3} << 20}) {
+    hypar::LargeBuffer<std::uint32_t> v(n);
+    for (std::size_t i = 0; i < n; ++i)
+      v[i] = static_cast<std::uint32_t>(i * 3);
+    v.resize(2 * n);
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(v[i], i * 3);
+    v.push_back(7);
+    EXPECT_EQ(v.back(), 7u);
+    EXPECT_EQ(v.size(), 2 * n + 1);
   }
 }
 
