@@ -377,7 +377,8 @@ def _():
     for i, (name, data) in enumerate(sort_inputs().items()):
         write("in.dat", data)
         want = stable_sorted(data)
-        for threads in (1, 2):
+        # the first two shapes at both thread counts, the others alternately (a shorter run)
+        for threads in ((1, 2) if i < 2 else (1 + i % 2,)):
             code, out, err = run(["sort", "--threads", threads, "--buffer-records", 97, "in.dat",
                                   "-o", "out.dat"])
             check(code == 0, f"{name}, {threads} threads: exit {code}: {err}")
