@@ -393,7 +393,12 @@ class RunReader {
     if (fd_ < 0)
       throw Error("cannot open the spill file " + path_ + ": " + std::strerror(errno));
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-    refill();
+    try {
+      refill();
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
   }
   RunReader(const RunReader&) = delete;
   RunReader& operator=(const RunReader&) = delete;
