@@ -1,17 +1,23 @@
 #pragma once
 // The public sorts of API.md section 2 (Rayon's par_sort family) and their dispatch: arithmetic
-// keys with the default order (or std::less / std::greater) take the parallel radix sort, any
-// other ordering the parallel sample sort. Both are stable, so the `_unstable` variants share
-// them (they are allowed, not required, to reorder equal elements). See docs/sorting.md.
+// keys with the default order (or std::less / std::greater) take the parallel radix sort, as do
+// byte-string keys (std::array of unsigned char / std::byte) of par_sort_by_key and
+// par_sort_by_cached_key (sort/detail/byte_key.hpp); any other ordering the parallel sample sort.
+// All are stable, so the `_unstable` variants share them (they are allowed, not required, to
+// reorder equal elements). See docs/sorting.md.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <hypar/sort/detail/byte_key.hpp>
 #include <hypar/sort/detail/compare.hpp>
 #include <hypar/sort/detail/radix_key.hpp>
 #include <hypar/sort/radix_sort.hpp>
 #include <hypar/sort/sample_sort.hpp>
+#include <limits>
 #include <memory>
 #include <ranges>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -68,6 +74,8 @@ void sort_by_key(T* a, std::size_t n, KeyFn& key, bool stable) {
     radix_sort(
         a, n, [&key](const T& x) { return to_radix_key(static_cast<K>(std::invoke(key, x))); },
         stable);
+  } else if constexpr (is_byte_string_key_v<K> && std::is_trivially_copyable_v<T>) {
+    byte_key_sort(a, n, key, stable);  // radix on big-endian words (sort/detail/byte_key.hpp)
   } else {
     sample_sort(a, n, LessByKey<KeyFn>{&key}, stable);
   }
@@ -92,6 +100,17 @@ void sort_by_cached_key(T* a, std::size_t n, KeyFn& key) {
     if (n == 1)
       static_cast<void>(std::invoke(key, static_cast<const T&>(a[0])));
     return;
+  }
+  if constexpr (is_byte_string_key_v<K> && std::is_trivially_copyable_v<T>) {
+    // Byte-string keys of at most 16 bytes fit the radix entries whole, so the entries path calls
+    // the key once per element; longer ones would need it again to break ties, and keep the
+    // (key, index) entries below.
+    if constexpr (std::tuple_size_v<K> <= 16) {
+      if (n <= std::numeric_limits<std::uint32_t>::max()) {
+        byte_key_cached_sort(a, n, key);
+        return;
+      }
+    }
   }
   const std::size_t threads = n >= kParallelMin ? current_num_threads() : 1;
   Cancellation cancel;
@@ -193,8 +212,11 @@ void par_sort_by(R&& range, Cmp&& cmp) {
 
 /// Sorts `range` stably by `key_fn(element) < key_fn(other)`: Rayon's `par_sort_by_key`. The key
 /// is computed at every comparison (see par_sort_by_cached_key for expensive keys); an arithmetic
-/// key on trivially copyable elements takes the radix sort (a few key calls per element).
-/// Sequential equivalent: `std::stable_sort` with `key(a) < key(b)`.
+/// key on trivially copyable elements takes the radix sort (a few key calls per element), and so
+/// does a byte-string key (`std::array<std::uint8_t / unsigned char / std::byte, N>`, memcmp
+/// order): small elements are radix-sorted themselves, large ones (such as 100-byte records)
+/// through (key words, index) entries and one gather, with n entries of 16 (N <= 12) or 24 bytes
+/// plus n elements of scratch. Sequential equivalent: `std::stable_sort` with `key(a) < key(b)`.
 template <class R, class KeyFn>
 requires detail::sorting::SortableRange<R>
 void par_sort_by_key(R&& range, KeyFn&& key_fn) {
@@ -203,8 +225,9 @@ void par_sort_by_key(R&& range, KeyFn&& key_fn) {
 
 /// Sorts `range` stably by `key_fn`, calling `key_fn` exactly once per element: Rayon's
 /// `par_sort_by_cached_key`. Cost: n keys and n indices of scratch plus one scratch array of
-/// elements; the (key, index) entries are sorted (radix for arithmetic keys), then the elements
-/// are moved into place in parallel.
+/// elements; the (key, index) entries are sorted (radix for arithmetic keys and for byte-string
+/// keys of at most 16 bytes on trivially copyable elements), then the elements are moved into
+/// place in parallel.
 template <class R, class KeyFn>
 requires detail::sorting::SortableRange<R>
 void par_sort_by_cached_key(R&& range, KeyFn&& key_fn) {

@@ -439,13 +439,19 @@ class RadixSorter {
 /// Sorts a[0, n) of trivially copyable T stably by the unsigned key `key(x)` with the parallel
 /// radix sort (after the presorted check). `stable` = false lets the equal runs of a descending
 /// input stay reversed. The first exception from `key` is rethrown after all pieces stopped; the
-/// range then holds a permutation of its input.
+/// range then holds a permutation of its input. `scratch`, when given, is n elements of memory
+/// the sort may use (no live objects needed) instead of allocating its own.
 template <class T, class Key>
-void radix_sort(T* a, std::size_t n, Key key, bool stable) {
+void radix_sort(T* a, std::size_t n, Key key, bool stable, T* scratch = nullptr) {
   using Sorter = RadixSorter<T, Key>;
   auto less = [&key](const T& x, const T& y) { return key(x) < key(y); };
   sort_entry(a, n, less, stable, Sorter::kInsertion,
              [&](Cancellation& cancel, std::size_t threads) {
+               if (scratch != nullptr) {
+                 Sorter sorter(a, scratch, key, cancel, threads);
+                 sorter.sort_par(a, 0, n, Sorter::kBits);
+                 return;
+               }
                ScratchArray<T> tmp(n);
                Sorter sorter(a, tmp.get(), key, cancel, threads);
                sorter.sort_par(a, 0, n, Sorter::kBits);
