@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import stat
@@ -446,13 +447,15 @@ try:
         sparse = os.path.join(tmp, "sparse")
         with open(sparse, "wb") as f:
             f.truncate(1 << 30)
+        # Each rank prints "<peak KB>": mpiexec forwards the ranks' output as it comes, and two
+        # ranks' lines have been seen joined without their newline, so the values are delimited.
         probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+                 "print('<peak %d>' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True)")
         env = dict(os.environ, HYPAR_NO_LAYOUT_WARNING="1")
         p = subprocess.run(mpiexec + [sys.executable, "-c", probe, stats, "--no-progress", "--threads", "8",
                                       "--format", "csv", sparse], capture_output=True, timeout=TIMEOUT, env=env)
         check(p.returncode == 0, f"exit {p.returncode}: {p.stderr.decode()}")
-        peaks = [int(x) for x in p.stdout.decode().split()]
+        peaks = [int(x) for x in re.findall(r"<peak (\d+)>", p.stdout.decode())]
         check(len(peaks) == ranks, f"peaks {peaks}")
         check(max(peaks) < 256 << 10, f"peak RSS {max(peaks) >> 10} MiB per rank")
         os.remove(sparse)
