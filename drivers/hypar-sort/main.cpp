@@ -32,7 +32,7 @@
 #include <cstring>
 #include <hypar/core.hpp>
 #include <hypar/dist.hpp>
-#include <hypar/io/files.hpp>
+#include <hypar/io/record_files.hpp>
 #include <hypar/io/record_sort.hpp>
 #include <hypar/io/records.hpp>
 #include <hypar/io/shared_output.hpp>
@@ -70,17 +70,6 @@ bool put(const std::string& text, std::FILE* stream) {
          std::fflush(stream) == 0;
 }
 
-/// Rank `rank`'s share of `total` items split evenly over `ranks`: [begin, begin + count). The
-/// first total % ranks ranks get one more. No overflow for any 64-bit total.
-struct Share {
-  std::uint64_t begin = 0, count = 0;
-};
-Share share_of(std::uint64_t total, int rank, int ranks) {
-  const auto r = static_cast<std::uint64_t>(rank), p = static_cast<std::uint64_t>(ranks);
-  const std::uint64_t q = total / p, rem = total % p;
-  return {r * q + std::min(r, rem), q + (r < rem ? 1 : 0)};
-}
-
 // ---- gen ----------------------------------------------------------------------------------------
 
 int run_gen(const Communicator& comm, const Options& o) {
@@ -105,7 +94,7 @@ int run_gen(const Communicator& comm, const Options& o) {
 
   // Every rank: its share, one buffer at a time (memory: one buffer, never the share). One file:
   // at 100 x the share's first index; a part: from its start.
-  const Share share = share_of(g.records, comm.rank(), comm.size());
+  const records::RecordRange share = records::share_of(g.records, comm.rank(), comm.size());
   const std::uint64_t base = g.parts ? 0 : share.begin * records::record_size;
   records::Uint128 sum;
   std::string error;
@@ -303,80 +292,22 @@ bool agree_no_errors(const Communicator& comm, const std::vector<std::string>& m
 
 // ---- check --------------------------------------------------------------------------------------
 
-/// Rank 0 measures the inputs: each must be a regular file that opens for reading, with a size
-/// that is a multiple of 100 bytes. Returns the sizes (on every rank) or throws, with the same
-/// message on every rank, an error naming the first bad file. Collective.
-std::vector<std::uint64_t> measure_inputs(const Communicator& comm,
-                                          const std::vector<std::string>& paths) {
-  std::vector<std::uint64_t> sizes;
-  std::string error;
-  if (comm.rank() == 0) {
-    for (const auto& path : paths) {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      struct stat st {};
-      if (fd < 0) {
-        error = path + ": cannot open: " + errno_text(errno);
-      } else if (::fstat(fd, &st) != 0) {
-        error = path + ": cannot stat: " + errno_text(errno);
-      } else if (!S_ISREG(st.st_mode)) {
-        error = path + ": not a regular file";
-      } else if (st.st_size % static_cast<off_t>(records::record_size) != 0) {
-        error = path + ": size " + std::to_string(st.st_size) +
-                " bytes is not a multiple of the 100-byte record size";
-      }
-      if (fd >= 0)
-        ::close(fd);
-      if (!error.empty())
-        break;
-      sizes.push_back(static_cast<std::uint64_t>(st.st_size));
-    }
-  }
-  comm.broadcast(error, 0);
-  if (!error.empty())
-    throw hypar::Error(error);
-  comm.broadcast(sizes, 0);
-  return sizes;
-}
-
 /// The summary of this rank's share of the concatenated inputs. Throws hypar::Error naming the
 /// file that could not be read.
 records::Summary summarize_share(const Communicator& comm, const Options& o,
-                                 const std::vector<std::uint64_t>& sizes) {
-  std::uint64_t total = 0;
-  for (const auto s : sizes)
-    total += s / records::record_size;
-  const Share share = share_of(total, comm.rank(), comm.size());
-  const std::uint64_t end = share.begin + share.count;
+                                 const std::vector<std::uint64_t>& counts) {
+  records::RecordFiles files(o.check.inputs, counts);
+  const records::RecordRange share = records::share_of(files.total(), comm.rank(), comm.size());
   records::Summary summary;
-  std::vector<std::uint8_t> buffer;
-  std::uint64_t file_begin = 0;  // the global index of the file's first record
-  for (std::size_t i = 0; i < sizes.size() && file_begin < end; ++i) {
-    const std::uint64_t file_end = file_begin + sizes[i] / records::record_size;
-    const std::uint64_t lo = std::max(file_begin, share.begin), hi = std::min(file_end, end);
-    if (lo < hi) {
-      const std::string& path = o.check.inputs[i];
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        throw hypar::Error(path + ": cannot open: " + errno_text(errno));
-      try {
-        buffer.resize(static_cast<std::size_t>(std::min(hi - lo, o.buffer_records)) *
-                      records::record_size);
-        for (std::uint64_t at = lo; at < hi;) {
-          const std::uint64_t n = std::min(hi - at, o.buffer_records);
-          const std::span<std::uint8_t> chunk(buffer.data(),
-                                              static_cast<std::size_t>(n) * records::record_size);
-          hypar::io::pread_exact(fd, path, chunk.data(), chunk.size(),
-                                 (at - file_begin) * records::record_size);
-          records::extend(summary, chunk);
-          at += n;
-        }
-      } catch (...) {
-        ::close(fd);
-        throw;
-      }
-      ::close(fd);
-    }
-    file_begin = file_end;
+  std::vector<std::uint8_t> buffer(
+      static_cast<std::size_t>(std::min(share.count, o.buffer_records)) * records::record_size);
+  for (std::uint64_t done = 0; done < share.count;) {
+    const std::uint64_t n = std::min(share.count - done, o.buffer_records);
+    const std::span<std::uint8_t> chunk(buffer.data(),
+                                        static_cast<std::size_t>(n) * records::record_size);
+    files.read(share.begin + done, n, chunk.data());
+    records::extend(summary, chunk);
+    done += n;
   }
   return summary;
 }
@@ -399,18 +330,18 @@ int run_check(const Communicator& comm, const Options& o) {
       }
     }
   } else {
-    std::vector<std::uint64_t> sizes;
+    std::vector<std::uint64_t> counts;
     try {
-      sizes = measure_inputs(comm, o.check.inputs);  // throws alike on every rank
+      counts = records::measure_inputs(comm, o.check.inputs);  // throws alike on every rank
     } catch (const hypar::Error& e) {
       if (root)
         std::fprintf(stderr, "hypar-sort: check: %s\n", e.what());
       return exit_failed;
     }
-    parts = sizes.size();
+    parts = counts.size();
     records::Summary local;
     try {
-      local = summarize_share(comm, o, sizes);
+      local = summarize_share(comm, o, counts);
     } catch (const std::exception& e) {
       mine.push_back(e.what());
     }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <hypar/dist/communicator.hpp>
+#include <hypar/io/record_files.hpp>
 #include <hypar/io/records.hpp>
 #include <hypar/sync/progress.hpp>
 #include <string>
@@ -78,12 +79,5 @@ struct SortFilesReport {
 /// output's name, and no spill file remains).
 SortFilesReport sort_files(const dist::Communicator& comm, const std::vector<std::string>& inputs,
                            const std::string& output, const SortFilesOptions& options);
-
-/// The input list sort_files and `hypar-sort check` work on: each path as given, or for a
-/// directory its regular files whose names do not start with '.', in name order. Rank 0 looks
-/// and broadcasts (collective). Throws hypar::Error (on every rank) for a path that does not exist
-/// or a directory that cannot be listed.
-std::vector<std::string> expand_inputs(const dist::Communicator& comm,
-                                       const std::vector<std::string>& inputs);
 
 }  // namespace hypar::records

@@ -17,6 +17,7 @@
 #include <hypar/dist/sort.hpp>
 #include <hypar/flow/pipeline.hpp>
 #include <hypar/io/files.hpp>
+#include <hypar/io/record_files.hpp>
 #include <hypar/io/record_sort.hpp>
 #include <hypar/io/shared_output.hpp>
 #include <hypar/par.hpp>
@@ -40,16 +41,6 @@ double lap(Clock::time_point& t0) {
   const double s = std::chrono::duration<double>(now - t0).count();
   t0 = now;
   return s;
-}
-
-/// Rank `rank`'s even, contiguous share of `total` records: [begin, begin + count).
-struct Share {
-  std::uint64_t begin = 0, count = 0;
-};
-Share share_of(std::uint64_t total, int rank, int ranks) {
-  const auto r = static_cast<std::uint64_t>(rank), p = static_cast<std::uint64_t>(ranks);
-  const std::uint64_t q = total / p, rem = total % p;
-  return {r * q + std::min(r, rem), q + (r < rem ? 1 : 0)};
 }
 
 /// Runs `body` and agrees across the ranks whether it failed anywhere; on failure every rank
@@ -78,91 +69,17 @@ void agreed(const Communicator& comm, Body&& body) {
 
 // ---- the inputs ---------------------------------------------------------------------------------
 
-/// The inputs laid end to end: every file's record count, and read access to any range of the
-/// concatenation (files opened on first use, kept open; pread is thread-safe).
-class Concatenation {
- public:
-  Concatenation(std::vector<std::string> paths, std::vector<std::uint64_t> records)
-      : paths_(std::move(paths)), records_(std::move(records)), fds_(paths_.size(), -1) {
-    first_.push_back(0);
-    for (const auto r : records_)
-      first_.push_back(first_.back() + r);
-  }
-  Concatenation(const Concatenation&) = delete;
-  Concatenation& operator=(const Concatenation&) = delete;
-  ~Concatenation() {
-    for (const int fd : fds_)
-      if (fd >= 0)
-        ::close(fd);
-  }
-
-  std::uint64_t total() const noexcept { return first_.back(); }
-
-  /// Copies records [begin, begin + count) of the concatenation to `out` (100 x count bytes).
-  void read(std::uint64_t begin, std::uint64_t count, std::uint8_t* out) {
-    auto file = static_cast<std::size_t>(std::upper_bound(first_.begin(), first_.end(), begin) -
-                                         first_.begin() - 1);
-    while (count > 0) {
-      while (begin >= first_[file + 1])
-        ++file;
-      const std::uint64_t n = std::min(count, first_[file + 1] - begin);
-      io::pread_exact(fd_of(file), paths_[file], out, n * record_size,
-                      (begin - first_[file]) * record_size);
-      out += n * record_size;
-      begin += n;
-      count -= n;
-    }
-  }
-
- private:
-  int fd_of(std::size_t file) {
-    std::lock_guard lock(mutex_);
-    if (fds_[file] < 0) {
-      fds_[file] = ::open(paths_[file].c_str(), O_RDONLY | O_CLOEXEC);
-      if (fds_[file] < 0)
-        throw Error(paths_[file] + ": cannot open: " + std::strerror(errno));
-    }
-    return fds_[file];
-  }
-
-  std::vector<std::string> paths_;
-  std::vector<std::uint64_t> records_;
-  std::vector<std::uint64_t> first_;
-  std::vector<int> fds_;
-  std::mutex mutex_;
-};
-
-/// Rank 0 checks every input (a regular file that opens, a whole number of records) and the
-/// ranks agree on the record counts. Throws hypar::Error naming the first bad file.
-std::vector<std::uint64_t> measure(const Communicator& comm,
-                                   const std::vector<std::string>& paths) {
-  std::vector<std::uint64_t> records;
-  std::string error;
-  if (comm.rank() == 0) {
-    for (const auto& path : paths) {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      struct stat st {};
-      if (fd < 0)
-        error = path + ": cannot open: " + std::strerror(errno);
-      else if (::fstat(fd, &st) != 0)
-        error = path + ": cannot stat: " + std::strerror(errno);
-      else if (!S_ISREG(st.st_mode))
-        error = path + ": not a regular file";
-      else if (st.st_size % static_cast<off_t>(record_size) != 0)
-        error = path + ": size " + std::to_string(st.st_size) +
-                " bytes is not a multiple of the 100-byte record size";
-      if (fd >= 0)
-        ::close(fd);
-      if (!error.empty())
-        break;
-      records.push_back(static_cast<std::uint64_t>(st.st_size) / record_size);
-    }
-  }
-  comm.broadcast(error, 0);
-  if (!error.empty())
-    throw Error(error);
-  comm.broadcast(records, 0);
-  return records;
+/// Commits `out` (collective); when any rank failed, throws on every rank hypar::Error with all
+/// ranks' messages joined. `error` is this rank's own failure ("" when it wrote everything).
+void commit_or_throw(const Communicator& comm, io::SharedOutput& out, const std::string& error) {
+  std::vector<std::string> errors;
+  const bool ok = out.commit(error, errors);
+  std::string joined;
+  for (const auto& m : errors)
+    joined += (joined.empty() ? "" : "; ") + m;
+  comm.broadcast(joined, 0);
+  if (!ok)
+    throw Error(joined);
 }
 
 /// Pieces of about `piece` records that split [0, count) for parallel reads and writes.
@@ -217,7 +134,7 @@ struct RankResult {
   SortPhaseTimes times;
 };
 
-RankResult sort_in_memory(const Communicator& comm, Concatenation& input, const Share& share,
+RankResult sort_in_memory(const Communicator& comm, RecordFiles& input, const RecordRange& share,
                           const std::string& output, const SortFilesOptions& o) {
   RankResult result;
   auto t0 = Clock::now();
@@ -262,14 +179,7 @@ RankResult sort_in_memory(const Communicator& comm, Concatenation& input, const 
   } catch (const std::exception& e) {
     error = e.what();
   }
-  std::vector<std::string> errors;
-  const bool ok = out.commit(error, errors);
-  std::string joined;
-  for (const auto& m : errors)
-    joined += (joined.empty() ? "" : "; ") + m;
-  comm.broadcast(joined, 0);
-  if (!ok)
-    throw Error(joined);
+  commit_or_throw(comm, out, error);
   result.written = local.size();
   result.times.write = lap(t0);
   return result;
@@ -311,8 +221,8 @@ struct Splitter {
 
 /// The p - 1 splitters of the out-of-core sort: 1024 stratified samples from each rank's share
 /// (as many per rank as its share holds, at most), read straight from the files. Collective.
-std::vector<Splitter> sample_splitters(const Communicator& comm, Concatenation& input,
-                                       const Share& share) {
+std::vector<Splitter> sample_splitters(const Communicator& comm, RecordFiles& input,
+                                       const RecordRange& share) {
   constexpr std::uint64_t per_rank = 1024;
   std::vector<Splitter> samples;
   agreed(comm, [&] {
@@ -508,7 +418,7 @@ std::uint64_t merge_runs(const SpillFiles& files, std::size_t read_buffer, std::
   return written;
 }
 
-RankResult sort_out_of_core(const Communicator& comm, Concatenation& input, const Share& share,
+RankResult sort_out_of_core(const Communicator& comm, RecordFiles& input, const RecordRange& share,
                             const std::string& output, const SortFilesOptions& o) {
   RankResult result;
   const auto p = static_cast<std::uint64_t>(comm.size());
@@ -722,60 +632,13 @@ RankResult sort_out_of_core(const Communicator& comm, Concatenation& input, cons
   } catch (const std::exception& e) {
     error = e.what();
   }
-  std::vector<std::string> errors;
-  const bool ok = out.commit(error, errors);
-  std::string joined;
-  for (const auto& m : errors)
-    joined += (joined.empty() ? "" : "; ") + m;
-  comm.broadcast(joined, 0);
-  if (!ok)
-    throw Error(joined);
+  commit_or_throw(comm, out, error);
   result.times.write = lap(t0);
   result.runs = files.runs.size();
   return result;
 }
 
 }  // namespace
-
-std::vector<std::string> expand_inputs(const Communicator& comm,
-                                       const std::vector<std::string>& inputs) {
-  std::vector<std::string> paths;
-  std::string error;
-  if (comm.rank() == 0) {
-    namespace fs = std::filesystem;
-    for (const auto& input : inputs) {
-      std::error_code ec;
-      const fs::file_status st = fs::status(input, ec);
-      if (ec || !fs::exists(st)) {
-        error = input + ": cannot open: " + (ec ? ec.message() : "No such file or directory");
-        break;
-      }
-      if (!fs::is_directory(st)) {
-        paths.push_back(input);
-        continue;
-      }
-      std::vector<std::string> names;
-      for (fs::directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        std::error_code ec2;
-        if (!name.empty() && name[0] != '.' && it->is_regular_file(ec2))
-          names.push_back(name);
-      }
-      if (ec) {
-        error = input + ": cannot list the directory: " + ec.message();
-        break;
-      }
-      std::sort(names.begin(), names.end());
-      for (const auto& name : names)
-        paths.push_back((fs::path(input) / name).string());
-    }
-  }
-  comm.broadcast(error, 0);
-  if (!error.empty())
-    throw Error(error);
-  comm.broadcast(paths, 0);
-  return paths;
-}
 
 SortFilesReport sort_files(const Communicator& comm, const std::vector<std::string>& inputs,
                            const std::string& output, const SortFilesOptions& options) {
@@ -784,10 +647,9 @@ SortFilesReport sort_files(const Communicator& comm, const std::vector<std::stri
   o.buffer_records = std::max<std::uint64_t>(o.buffer_records, 1);
   SortFilesReport report;
   report.inputs = expand_inputs(comm, inputs);
-  std::vector<std::uint64_t> records = measure(comm, report.inputs);
-  Concatenation input(report.inputs, records);
+  RecordFiles input(report.inputs, measure_inputs(comm, report.inputs));
   report.records = input.total();
-  const Share share = share_of(report.records, comm.rank(), comm.size());
+  const RecordRange share = share_of(report.records, comm.rank(), comm.size());
   // In memory when every rank's share fits three times (its records, the exchange's copy, the
   // local sort's scratch); the ranks decide together so they all take the same path.
   const std::uint64_t largest = (report.records + static_cast<std::uint64_t>(comm.size()) - 1) /
