@@ -301,7 +301,7 @@ class SampleSorter {
   // element a few more times) happen inside the cache, where moving a 100-byte element still costs
   // several times what moving a 2-byte index does. So a bucket of trivially copyable elements of
   // at least kIndirectMin bytes whose bytes fit well inside a core's L2 (kIndirectBytes: half of
-  // the 512 KiB here, which leaves room for the indices, the stable_sort buffer and the
+  // a 512 KiB L2, which leaves room for the indices, the stable_sort buffer and the
   // destination lines) stops splitting: an array of 16-bit indices is sorted stably by `less` on
   // the elements (which stay where they are, cache-resident, and are compared through the
   // indices), then the elements are gathered into their final places in `orig` in one move: from

@@ -18,7 +18,7 @@
 //   recomputed). Finally the permutation is applied: one parallel gather of the elements into a
 //   scratch array in sorted order (source lines prefetched, whole destination lines written with
 //   non-temporal stores), and one parallel copy back. An element moves twice, where the sample
-//   sort moves it once per level (3 levels and the leaves for 10 M elements).
+//   sort moves it once per level and once more at the leaves (3 times for 10 M elements).
 //
 // Why hi first and the runs afterwards (MSD composition) rather than an LSD composition (a full
 // radix sort by `lo`, then a stable one by `hi`): on keys whose first 8 bytes mostly differ the
@@ -28,9 +28,10 @@
 // Ties keep their input order: the radix sort is stable, the runs are sorted stably (or by a key
 // that contains the index), so the result is exactly std::stable_sort's.
 //
-// Exceptions: keys are computed (entries) or the elements sorted by the radix sort (direct)
-// before anything else moves; an exception from the key function is captured, the remaining
-// pieces stop, and the range holds a permutation of its input (entries: the input unchanged).
+// Exceptions from the key function are captured and the remaining pieces stop. Entries: the key
+// is only called before any element moves (building the entries, and the tie pass for N > 16),
+// so the range is left unchanged. Direct: the radix sort and the run sorts keep every element in
+// exactly one place (the restore rule of scratch.hpp), so the range holds a permutation.
 
 #include <algorithm>
 #include <atomic>
@@ -51,6 +52,8 @@
 #include <numeric>
 #include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -143,8 +146,10 @@ constexpr bool byte_key_direct(std::size_t elem) {
 inline constexpr std::size_t kTieInsertion = 32;
 
 /// The tie pass, after x[0, n) was sorted stably by hi(x): sorts every run of equal `hi` stably by
-/// `lo` and, with kTail, every run of equal (hi, lo) stably by `tail_less`. Runs belong to the
-/// stripe they start in; long runs are sorted by the parallel radix (sample) sort, which joins the
+/// `lo` and, with kTail, every run of equal (hi, lo) stably by `tail_less`. Two parallel passes:
+/// the first only reads and lists the runs that start in each stripe (a run may reach into the
+/// next stripes, which skip it), the second sorts them, so no element is read by one stripe while
+/// another moves it. Long runs are sorted by the parallel radix (sample) sort, which joins the
 /// team. Exceptions (from a key function) are captured into `cancel`; x stays a permutation.
 template <bool kTail, class X, class Hi, class Lo, class TailLess>
 void sort_tied_runs(X* x, std::size_t n, Hi& hi, Lo& lo, TailLess& tail_less, std::size_t threads,
@@ -172,6 +177,7 @@ void sort_tied_runs(X* x, std::size_t n, Hi& hi, Lo& lo, TailLess& tail_less, st
     }
   };
   const std::size_t s = threads > 1 && n >= kParallelMin ? stripe_count(n, threads) : 1;
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> runs(s);
   for_stripes(s, [&](std::size_t k) {
     const auto [a, b] = stripe_bounds(0, n, k, s);
     try {
@@ -187,8 +193,21 @@ void sort_tied_runs(X* x, std::size_t n, Hi& hi, Lo& lo, TailLess& tail_less, st
         while (j < n && hi(x[j]) == w)
           ++j;
         if (j - i > 1)
-          sort_run(i, j);
+          runs[k].emplace_back(i, j);
         i = j;
+      }
+    } catch (...) {
+      cancel.capture();
+    }
+  });
+  if (cancel.stopped())
+    return;
+  for_stripes(s, [&](std::size_t k) {
+    try {
+      for (const auto& [i, j] : runs[k]) {
+        if (cancel.stopped())
+          break;
+        sort_run(i, j);
       }
     } catch (...) {
       cancel.capture();
@@ -414,7 +433,10 @@ inline constexpr bool is_byte_string_key_v = [] {
 /// par_sort_by_key / par_sort_unstable_by_key with a byte-string key on trivially copyable T:
 /// insertion sort up to 24 elements; the fast paths (sorted, descending, nearly sorted); then the
 /// direct or the entries path (byte_key_direct). More than 2^32 elements on the entries path
-/// (whose entries hold 32-bit indices) take the direct path instead.
+/// (whose entries hold 32-bit indices) take the direct path instead. Small inputs (in cache,
+/// sequential below 16384 elements) take the same paths rather than the sample sort: the traffic
+/// argument of byte_key_direct holds inside the cache too (a 100-byte element moves twice instead
+/// of once per sample-sort level plus the insertion sort), and a radix pass has no comparisons.
 template <class T, class KeyFn>
 void byte_key_sort(T* a, std::size_t n, KeyFn& key, bool stable) {
   using K = std::remove_cvref_t<std::invoke_result_t<KeyFn&, const T&>>;
