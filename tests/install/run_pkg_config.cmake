@@ -1,7 +1,7 @@
 # cmake -P script: install the build, then compile outside/main.cpp with nothing but the compiler
 # and `pkg-config --cflags --libs hypar` (no CMake package), and run it.
 #   -DBUILD_DIR= -DWORK_DIR= -DSOURCE_DIR=outside/ -DCXX= -DCXX_FLAGS= -DPKG_CONFIG= -DWITH_MPI=
-#   -DLAUNCHER="mpiexec -n 2 ..."
+#   -DLAUNCHER="mpiexec -n 2 ..." -DCHECK_VECTORISED=ON|OFF
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
 
@@ -42,3 +42,15 @@ separate_arguments(extra UNIX_COMMAND "${CXX_FLAGS}")
 set(program "${WORK_DIR}/outside")
 run(${CXX} ${extra} "${SOURCE_DIR}/main.cpp" -o "${program}" ${flag_list})
 run_consumer("${program}" "the program built with pkg-config")
+
+# hypar.pc's -fno-math-errno reaches the user's code: the sqrt loop vectorises with its flags.
+if(CHECK_VECTORISED)
+  set(report "${WORK_DIR}/with-pkg-config.vec")
+  run(${CXX} ${extra} -O3 -c "${SOURCE_DIR}/user_sqrt_loop.cpp" -o "${WORK_DIR}/user_sqrt_loop.o"
+      "-fopt-info-vec-optimized=${report}" ${flag_list})
+  file(READ "${report}" vec)
+  if(NOT vec MATCHES "user_sqrt_loop.cpp:[0-9]+:[0-9]+: optimized: loop vectorized")
+    message(FATAL_ERROR "a user's std::sqrt loop built with hypar.pc's flags was not vectorised "
+                        "(is -fno-math-errno in its Cflags?): ${flags}\n${vec}")
+  endif()
+endif()

@@ -1,14 +1,16 @@
 #pragma once
 // hypar::ShardedMap: a hash map split into independently locked shards, the seed's ShardedCache.
 // Threads that touch different keys almost never meet on a lock, and readers of one shard run
-// side by side (std::shared_mutex). Each shard, lock included, sits on cache lines of its own so
-// that two busy shards never false-share.
+// side by side (a reader-writer lock per shard, hypar::SharedSpinLock unless another is asked
+// for). Each shard, lock included, sits on cache lines of its own so that two busy shards never
+// false-share.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <hypar/sync/cache_padded.hpp>
+#include <hypar/sync/shared_spin_lock.hpp>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -18,10 +20,13 @@
 namespace hypar {
 
 /// A concurrent map of `K` to `V` in `Shards` shards, each a `std::unordered_map` behind a
-/// reader-writer lock. Every call locks exactly one shard (except `size` and `for_each`, which
-/// visit all shards one after the other). Values are returned by copy, never by reference, so no
-/// caller ever holds a pointer into a shard after its lock is released.
-template <class K, class V, std::size_t Shards = 16, class Hash = std::hash<K>>
+/// reader-writer lock of type `Lock` (anything with std::shared_mutex's interface). Every call
+/// locks exactly one shard (except `size` and `for_each`, which visit all shards one after the
+/// other). Values are never handed out by reference: `get` copies, `visit` lends the value to a
+/// function for the time of the read lock, so no caller holds a pointer into a shard after its
+/// lock is released.
+template <class K, class V, std::size_t Shards = 16, class Hash = std::hash<K>,
+          class Lock = SharedSpinLock>
 class ShardedMap {
   static_assert(Shards > 0, "a ShardedMap needs at least one shard");
 
@@ -42,14 +47,35 @@ class ShardedMap {
     return shard.map.insert_or_assign(key, std::move(value)).second;
   }
 
-  /// A copy of the value of `key`, or empty. Takes the shard's lock shared.
+  /// A copy of the value of `key`, or empty. Takes the shard's lock shared. To look at a large
+  /// value without copying it, use `visit`.
   std::optional<V> get(const K& key) const {
+    std::optional<V> copy;
+    visit(key, [&](const V& value) { copy.emplace(value); });
+    return copy;
+  }
+
+  /// Calls `fn(const V&)` on the value of `key`, in place, under the shard's shared lock (no
+  /// copy); returns false without calling it when the key is absent. `fn` must be short, must not
+  /// keep a reference to the value, and must not touch this map. Whatever `fn` throws propagates
+  /// (the lock is released). Sequential equivalent: `if (auto it = m.find(key); it != m.end())
+  /// fn(it->second)`.
+  template <class F>
+  bool visit(const K& key, F&& fn) const {
     const auto& shard = shard_of(key);
     std::shared_lock lock(shard.mutex);
     const auto it = shard.map.find(key);
     if (it == shard.map.end())
-      return std::nullopt;
-    return it->second;
+      return false;
+    std::invoke(std::forward<F>(fn), std::as_const(it->second));
+    return true;
+  }
+
+  /// True if `key` is in the map (at the instant its shard was looked at).
+  bool contains(const K& key) const {
+    const auto& shard = shard_of(key);
+    std::shared_lock lock(shard.mutex);
+    return shard.map.find(key) != shard.map.end();
   }
 
   /// Atomically replaces the value of `key` with `fn(old)`, where `old` is the current value or
@@ -106,7 +132,7 @@ class ShardedMap {
  private:
   using Map = std::unordered_map<K, V, Hash>;
   struct Shard {
-    mutable std::shared_mutex mutex;
+    mutable Lock mutex;
     Map map;
   };
 
