@@ -66,6 +66,9 @@ struct Case {
   std::string work_unit;  ///< "bytes" (shown as GB/s) or "items" (shown as M items/s)
   std::vector<Contender> contenders;
   std::vector<Target> targets;
+  /// Contenders that could not take part in this build, as "name: why" (e.g. the Rust peers
+  /// without cargo): shown as rows of the table and in the JSON, never timed.
+  std::vector<std::string> skipped;
 
   Case& add(std::string name, std::function<void()> prepare, std::function<void()> run,
             std::function<std::string()> validate = {});
