@@ -59,6 +59,12 @@ struct Target {
   std::string text;
 };
 
+/// A contender that could not take part in this build (e.g. a Rust peer without cargo).
+struct Skipped {
+  std::string name;
+  std::string why;  ///< e.g. "skipped: cargo not found"
+};
+
 /// A benchmark case: one input, several contenders, targets between them.
 struct Case {
   std::string input;      ///< what the input is, for the table
@@ -66,9 +72,9 @@ struct Case {
   std::string work_unit;  ///< "bytes" (shown as GB/s) or "items" (shown as M items/s)
   std::vector<Contender> contenders;
   std::vector<Target> targets;
-  /// Contenders that could not take part in this build, as "name: why" (e.g. the Rust peers
-  /// without cargo): shown as rows of the table and in the JSON, never timed.
-  std::vector<std::string> skipped;
+  /// Contenders that could not take part in this build: rows of the table and of the JSON,
+  /// never timed (and no target may name them).
+  std::vector<Skipped> skipped;
 
   Case& add(std::string name, std::function<void()> prepare, std::function<void()> run,
             std::function<std::string()> validate = {});

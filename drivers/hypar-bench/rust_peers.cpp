@@ -26,7 +26,7 @@ std::string find_program(std::string& why) {
       return beside.string();
   }
 #ifdef HYPAR_RUST_PEERS_PROGRAM
-  why = "skipped: " + std::string(HYPAR_RUST_PEERS_PROGRAM) + " not found (build hypar-rust-peers)";
+  why = "skipped: not built (" + std::string(HYPAR_RUST_PEERS_PROGRAM) + " is missing)";
 #else
   why = "skipped: cargo not found";
 #endif
@@ -59,7 +59,7 @@ bool add_rust_peer(Case& c, const std::string& name, const std::string& args, Ru
   std::string why;
   const std::string& path = program(&why);
   if (path.empty()) {
-    c.skipped.push_back(name + ": " + why);
+    c.skipped.push_back({name, why});
     return false;
   }
   struct Run {
