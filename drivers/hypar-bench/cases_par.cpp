@@ -363,8 +363,7 @@ HYPAR_BENCH_CASE("par", "chunks-sqrt/f32") {
       check);
   add_rust_peer(c, "rust:rayon par_chunks_mut sqrt",
                 "chunks-sqrt --items " + std::to_string(n) + " --chunk " + std::to_string(chunk) +
-                    " --passes " + std::to_string(passes) + " --threads " +
-                    std::to_string(threads),
+                    " --passes " + std::to_string(passes) + " --threads " + std::to_string(threads),
                 rust_close("check", want, tolerance));
   rust_target(c, "hypar par_chunks_mut + std::sqrt loop", "rust:rayon par_chunks_mut sqrt", 1.0,
               "the literal sqrt loop at least equal to Rayon's");
@@ -405,13 +404,14 @@ HYPAR_BENCH_CASE("par", "sum-of-squares/i64") {
         });
       },
       [=]() -> std::string {
-        return *result == want ? "" : "sum " + std::to_string(*result) + ", expected " +
-                                          std::to_string(want);
+        return *result == want
+                   ? ""
+                   : "sum " + std::to_string(*result) + ", expected " + std::to_string(want);
       });
-  add_rust_peer(c, "rust:rayon into_par_iter.map.sum",
-                "sum-squares --items " + std::to_string(n) + " --threads " +
-                    std::to_string(threads),
-                rust_equals("check", std::to_string(want)));
+  add_rust_peer(
+      c, "rust:rayon into_par_iter.map.sum",
+      "sum-squares --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+      rust_equals("check", std::to_string(want)));
   return c;
 }
 

@@ -249,9 +249,9 @@ HYPAR_BENCH_CASE("sync", "map/seed-16-shards") {
         *result = pool ? pool->install(body) : body();
       },
       [=]() -> std::string {
-        return *result == want ? ""
-                               : "read sum " + std::to_string(*result) + ", expected " +
-                                     std::to_string(want);
+        return *result == want
+                   ? ""
+                   : "read sum " + std::to_string(*result) + ", expected " + std::to_string(want);
       });
   add_rust_peer(c, "rust:parking_lot+fxhash",
                 "map --ops " + std::to_string(ops) + " --keys " + std::to_string(nkeys) +

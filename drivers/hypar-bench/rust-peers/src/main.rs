@@ -211,7 +211,13 @@ fn drain<T: Payload>(rx: Receiver<T>) -> Tally {
 
 /// Producers send their share with blocking sends and drop their sender; consumers iterate the
 /// receiver until every sender is gone (one consumer: the calling thread, as in the C++ rows).
-fn channel_run<T: Payload>(tx: Sender<T>, rx: Receiver<T>, producers: u64, consumers: u64, n: u64) -> Tally {
+fn channel_run<T: Payload>(
+    tx: Sender<T>,
+    rx: Receiver<T>,
+    producers: u64,
+    consumers: u64,
+    n: u64,
+) -> Tally {
     let mut handles = Vec::new();
     for p in 0..producers {
         let tx = tx.clone();
@@ -334,7 +340,9 @@ fn stage_hash(mut x: u64) -> u64 {
 
 fn stage_rounds(mut x: u64) -> u64 {
     for _ in 0..16 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
     }
     x
 }
@@ -423,10 +431,15 @@ fn map(args: &Args) {
     let nkeys = args.num("keys", None).max(1);
     let keys: Vec<String> = (0..nkeys).map(|k| format!("key-{}", k)).collect();
     let cache = ShardedCache {
-        shards: std::array::from_fn(|_| RwLock::new(HashMap::with_hasher(FxBuildHasher::default()))),
+        shards: std::array::from_fn(|_| {
+            RwLock::new(HashMap::with_hasher(FxBuildHasher::default()))
+        }),
     };
     for (k, key) in keys.iter().enumerate() {
-        cache.get_shard(key).write().insert(key.clone(), map_value(k as u64));
+        cache
+            .get_shard(key)
+            .write()
+            .insert(key.clone(), map_value(k as u64));
     }
     let start = Instant::now();
     let check: u64 = (0..ops)
@@ -435,7 +448,10 @@ fn map(args: &Args) {
             let k = mix(i) % nkeys;
             let key = &keys[k as usize];
             if i % 4 == 0 {
-                cache.get_shard(key).write().insert(key.clone(), map_value(k));
+                cache
+                    .get_shard(key)
+                    .write()
+                    .insert(key.clone(), map_value(k));
                 0
             } else {
                 let shard = cache.get_shard(key).read();
@@ -530,7 +546,10 @@ fn sort(args: &Args) {
                 "stable" => v.par_sort(),
                 "by" => v.par_sort_by(|a, b| a.cmp(b)),
                 "by-key-abs" => v.par_sort_by_key(|x| x.unsigned_abs()),
-                _ => fail(&format!("--how {}: expected unstable, stable, by or by-key-abs", how)),
+                _ => fail(&format!(
+                    "--how {}: expected unstable, stable, by or by-key-abs",
+                    how
+                )),
             }
             let seconds = start.elapsed().as_secs_f64();
             (seconds, digest(v.iter().map(|&x| x as i64 as u64)))
@@ -542,7 +561,10 @@ fn sort(args: &Args) {
                 "unstable" => v.par_sort_unstable(),
                 "stable" => v.par_sort(),
                 "by" => v.par_sort_by(|a, b| a.cmp(b)),
-                _ => fail(&format!("--how {} on u64: expected unstable, stable or by", how)),
+                _ => fail(&format!(
+                    "--how {} on u64: expected unstable, stable or by",
+                    how
+                )),
             }
             let seconds = start.elapsed().as_secs_f64();
             (seconds, digest(v.iter().copied()))
@@ -561,7 +583,11 @@ fn selftest() {
     }
     // The C++ standard: the 10000th value of a default-constructed mt19937_64 is this.
     let ok = v == 9981545732273789042;
-    println!("mt19937_64 10000th={} {}", v, if ok { "ok" } else { "WRONG" });
+    println!(
+        "mt19937_64 10000th={} {}",
+        v,
+        if ok { "ok" } else { "WRONG" }
+    );
     if !ok {
         exit(1);
     }
