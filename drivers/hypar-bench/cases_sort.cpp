@@ -183,17 +183,22 @@ std::uint32_t abs_key(std::int32_t x) {
                : static_cast<std::uint32_t>(x);
 }
 
-/// The Rust peer of a uniform integer sort: `how` (unstable, by, stable, by-key-abs) on the same
+/// The Rust peer of an integer sort: `how` (unstable, by, stable, by-key-abs) on the same
 /// mt19937_64(12345) values, checked against the digest of std::sort's output (std::stable_sort
 /// by the key for by-key-abs), computed at the first check (untimed, and never when skipped).
+/// With `file` (the input's bytes, for the shaped inputs the program does not generate) the
+/// program reads the values from it instead.
 template <class T>
 void add_rust_sort(Case& c, const std::string& name, const std::string& how,
-                   std::shared_ptr<const std::vector<T>> input, std::size_t threads) {
+                   std::shared_ptr<const std::vector<T>> input, std::size_t threads,
+                   std::shared_ptr<const std::string> file = nullptr) {
   auto want = std::make_shared<std::string>();
+  const std::string source = file ? " --input " + quote(*file)
+                                  : " --items " + std::to_string(input->size()) + " --seed 12345";
   const std::string args = "sort --type " + std::string(sizeof(T) == 4 ? "i32" : "u64") +
-                           " --how " + how + " --items " + std::to_string(input->size()) +
-                           " --seed 12345 --threads " + std::to_string(threads);
+                           " --how " + how + source + " --threads " + std::to_string(threads);
   add_rust_peer(c, name, args, [=](const RustFields& fields) {
+    (void)file;  // held here: the file lives as long as the contender
     if (want->empty()) {
       std::vector<T> sorted = *input;
       if constexpr (std::is_same_v<T, std::int32_t>) {
@@ -272,6 +277,12 @@ Case integer_case(const hypar_bench::Options& opt, std::size_t full_n, Shape sha
                        : mode == 1 ? "rust:rayon par_sort_by"
                                    : "rust:rayon par_sort";
     add_rust_sort<T>(c, name, how, input, threads);
+  }
+  if constexpr (std::is_same_v<T, std::int32_t>) {
+    if (mode == 3 && rust_peers_available()) {
+      auto file = rust_input_file(input->data(), input->size() * sizeof(T));
+      add_rust_sort<T>(c, "rust:rayon par_sort_unstable", "unstable", input, threads, file);
+    }
   }
   if (mode == 0) {
     c.target("hypar par_sort_unstable", "tbb::parallel_sort", 5.0,
@@ -393,6 +404,23 @@ HYPAR_BENCH_CASE("sort", "records100/10-byte-keys") {
       },
       check);
   add_peers(c, data, prepare, check, less, nt, true);
+  // Rayon's par_sort_by on the key bytes, on the same records (the program makes them with the
+  // same generator); checked by the digest of the record indices in std::stable_sort's order.
+  auto want = std::make_shared<std::string>();
+  add_rust_peer(c, "rust:rayon par_sort_by (records)",
+                "sort-records --items " + std::to_string(n) + " --seed 7 --threads " +
+                    std::to_string(threads),
+                [=](const RustFields& fields) {
+                  if (want->empty()) {
+                    std::vector<Record100> sorted = *input;
+                    std::stable_sort(sorted.begin(), sorted.end(), less);
+                    std::vector<std::uint64_t> order(n);
+                    for (std::size_t i = 0; i < n; ++i)
+                      std::memcpy(&order[i], sorted[i].payload.data(), sizeof(std::uint64_t));
+                    *want = std::to_string(order_digest(order.begin(), order.end()));
+                  }
+                  return rust_equals("check", *want)(fields);
+                });
   for (const char* subject : {"hypar par_sort_by (memcmp)", "hypar par_sort_by_key (array key)"}) {
     for (const char* peer : {"std::sort", "__gnu_parallel::sort", "tbb::parallel_sort",
                              "std::stable_sort", "__gnu_parallel::stable_sort"}) {

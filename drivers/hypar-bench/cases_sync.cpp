@@ -175,6 +175,11 @@ HYPAR_BENCH_CASE("sync", "map/sharded-vs-one-lock") {
         *total = sum;
       },
       check);
+  // The seed's 16 parking_lot::RwLock shards of HashMap<u64, u64, FxBuildHasher>, same threads
+  // and keys, a write lock per update.
+  add_rust_peer(c, "rust:parking_lot+fxhash (16 shards)",
+                "map-update --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_equals("check", std::to_string(n * threads)));
   return c;
 }
 

@@ -1,11 +1,14 @@
 // The Rust peers' runner: finds the program, runs it, reads its line (rust_peers.hpp).
 #include "rust_peers.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 namespace hypar_bench {
@@ -88,6 +91,34 @@ bool add_rust_peer(Case& c, const std::string& name, const std::string& args, Ru
       });
   c.contenders.back().self_timed = [=] { return run->seconds; };
   return true;
+}
+
+bool rust_peers_available() {
+  return !program(nullptr).empty();
+}
+
+std::shared_ptr<const std::string> rust_input_file(const void* data, std::size_t bytes) {
+  char pattern[] = "/tmp/hypar-bench-rust-XXXXXX";
+  const int fd = ::mkstemp(pattern);
+  if (fd < 0)
+    throw std::runtime_error(std::string("hypar-bench: cannot create ") + pattern);
+  const char* p = static_cast<const char*>(data);
+  std::size_t left = bytes;
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(pattern);
+      throw std::runtime_error(std::string("hypar-bench: cannot write ") + pattern);
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return std::shared_ptr<const std::string>(new std::string(pattern), [](const std::string* path) {
+    ::unlink(path->c_str());
+    delete path;
+  });
 }
 
 void rust_target(Case& c, const std::string& subject, const std::string& peer, double min_ratio,

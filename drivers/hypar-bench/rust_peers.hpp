@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "bench.hpp"
@@ -24,6 +25,14 @@ using RustCheck = std::function<std::string(const RustFields&)>;
 /// timed by the program itself and validated by `check`. Returns false (and adds a skipped row
 /// saying why) when the program was not built. Cost: one process start per repetition.
 bool add_rust_peer(Case& c, const std::string& name, const std::string& args, RustCheck check);
+
+/// True when the Rust peers program was built (so a case may prepare inputs for it).
+bool rust_peers_available();
+
+/// A file of `bytes` bytes written from `data` under /tmp for a Rust peer to read, removed when
+/// the last copy of the returned pointer goes (hold it in the contender's closures). Throws
+/// std::runtime_error naming the file when it cannot be written.
+std::shared_ptr<const std::string> rust_input_file(const void* data, std::size_t bytes);
 
 /// c.target(subject, peer, ...) when the Rust contender `peer` is part of the case (it is not
 /// when cargo was missing); a target naming an absent contender would count as an error.

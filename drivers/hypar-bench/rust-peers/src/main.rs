@@ -530,16 +530,37 @@ fn sum_squares(args: &Args) {
 // ---------------------------------------------------------------------------------------------
 // Sorts (cases_sort.cpp): uniform values `static_cast<T>(mt19937_64(seed)())`.
 
+/// The i32 values of `--input FILE` (raw little-endian, as hypar-bench writes its shaped inputs),
+/// or else `--items` uniform values of mt19937_64(`--seed`).
+fn i32_input(args: &Args, rng: &mut Mt19937_64) -> Vec<i32> {
+    let path = args.text("input", Some(""));
+    if path.is_empty() {
+        let n = args.num("items", None) as usize;
+        return (0..n).map(|_| rng.next() as i32).collect();
+    }
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| fail(&format!("{}: {}", path, e)));
+    if bytes.len() % 4 != 0 {
+        fail(&format!(
+            "{}: {} bytes, not a whole number of i32",
+            path,
+            bytes.len()
+        ));
+    }
+    bytes
+        .chunks_exact(4)
+        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 fn sort(args: &Args) {
     rayon_threads(args);
-    let n = args.num("items", None) as usize;
     let seed = args.num("seed", Some(12345));
     let how = args.text("how", None);
     let ty = args.text("type", Some("i32"));
     let mut rng = Mt19937_64::new(seed);
     let (seconds, check) = match ty.as_str() {
         "i32" => {
-            let mut v: Vec<i32> = (0..n).map(|_| rng.next() as i32).collect();
+            let mut v = i32_input(args, &mut rng);
             let start = Instant::now();
             match how.as_str() {
                 "unstable" => v.par_sort_unstable(),
@@ -555,6 +576,7 @@ fn sort(args: &Args) {
             (seconds, digest(v.iter().map(|&x| x as i64 as u64)))
         }
         "u64" => {
+            let n = args.num("items", None) as usize;
             let mut v: Vec<u64> = (0..n).map(|_| rng.next()).collect();
             let start = Instant::now();
             match how.as_str() {
@@ -571,6 +593,59 @@ fn sort(args: &Args) {
         }
         _ => fail(&format!("--type {}: expected i32 or u64", ty)),
     };
+    report(seconds, &format!("check={}", check));
+}
+
+/// cases_sort.cpp's records: 100 bytes, a 10-byte key of mt19937_64(`--seed`) bytes (one draw
+/// per byte), then the record's index as 8 little-endian bytes and zeros. `par_sort_by` on the
+/// key (the memcmp order); the check is the digest of the indices in sorted order.
+fn sort_records(args: &Args) {
+    rayon_threads(args);
+    let n = args.num("items", None) as usize;
+    let mut rng = Mt19937_64::new(args.num("seed", Some(7)));
+    let mut records: Vec<[u8; 100]> = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut r = [0u8; 100];
+        for b in r[..10].iter_mut() {
+            *b = rng.next() as u8;
+        }
+        r[10..18].copy_from_slice(&(i as u64).to_le_bytes());
+        records.push(r);
+    }
+    let start = Instant::now();
+    records.par_sort_by(|a, b| a[..10].cmp(&b[..10]));
+    let seconds = start.elapsed().as_secs_f64();
+    let check = digest(
+        records
+            .iter()
+            .map(|r| u64::from_le_bytes(r[10..18].try_into().unwrap())),
+    );
+    report(seconds, &format!("check={}", check));
+}
+
+/// The sync/map/sharded-vs-one-lock workload: `--threads` OS threads each add 1 to key
+/// (i * 2654435761 + t * 97) % 4096 for i < `--items`, through 16 parking_lot::RwLock shards of
+/// HashMap<u64, u64, FxBuildHasher> (write lock per update); the check is the sum of the values.
+fn map_update(args: &Args) {
+    let threads = args.num("threads", Some(2)).max(1);
+    let n = args.num("items", None);
+    let shards: [RwLock<HashMap<u64, u64, FxBuildHasher>>; 16] =
+        std::array::from_fn(|_| RwLock::new(HashMap::with_hasher(FxBuildHasher::default())));
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let shards = &shards;
+            s.spawn(move || {
+                for i in 0..n {
+                    let key = (i.wrapping_mul(2654435761) + t * 97) % 4096;
+                    let mut shard = shards[fxhash::hash64(&key) as usize % 16].write();
+                    *shard.entry(key).or_insert(0) += 1;
+                }
+            });
+        }
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let check: u64 = shards.iter().map(|s| s.read().values().sum::<u64>()).sum();
     report(seconds, &format!("check={}", check));
 }
 
@@ -602,7 +677,8 @@ fn main() {
              --items --payload u64|string), pipeline (--items --threads), map (--ops --keys\n\
              --threads), chunks-sqrt (--items --chunk --passes --threads), chunks-sin-sum (--items\n\
              --chunk --threads), sum-f64 / sum-squares (--items --threads), sort (--type i32|u64\n\
-             --how unstable|stable|by|by-key-abs --items --seed --threads), selftest.\n\
+             --how unstable|stable|by|by-key-abs --items --seed | --input FILE, --threads),\n\
+             sort-records (--items --seed --threads), map-update (--items --threads), selftest.\n\
              Prints 'seconds=<work seconds> check=<value>'."
         );
         exit(if argv.len() < 2 { 2 } else { 0 });
@@ -617,6 +693,8 @@ fn main() {
         "sum-f64" => sum_f64(&args),
         "sum-squares" => sum_squares(&args),
         "sort" => sort(&args),
+        "sort-records" => sort_records(&args),
+        "map-update" => map_update(&args),
         "selftest" => selftest(),
         other => fail(&format!("unknown workload '{}' (see --help)", other)),
     }
