@@ -222,6 +222,12 @@ HYPAR_BENCH_CASE("par", "map-triad/f64") {
           pa[i] = pb[i] + 3.0 * pd[i];
       },
       check);
+  double triad_sum = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    triad_sum += static_cast<double>(i % 13) + 3.0 * static_cast<double>(i % 5);
+  add_rust_peer(c, "rust:rayon par_iter_mut zip for_each",
+                "map-triad --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_close("check", triad_sum, 0.0));
   c.target("hypar zip for_each", "omp parallel for simd triad", 0.9, "at least 90 % of raw OpenMP");
   return c;
 }
@@ -465,6 +471,10 @@ HYPAR_BENCH_CASE("par", "fork-join/empty") {
         }
       },
       check);
+  add_rust_peer(
+      c, "rust:rayon::join",
+      "fork-join --rounds " + std::to_string(rounds) + " --threads " + std::to_string(threads),
+      rust_equals("check", std::to_string(2 * rounds)));
   c.target("hypar par_range(0, 2).for_each", "omp parallel", 1.0 / 1.5,
            "within 1.5x of raw omp parallel");
   c.target("hypar join", "omp parallel", 1.0 / 1.5, "within 1.5x of raw omp parallel");

@@ -517,6 +517,43 @@ fn sum_f64(args: &Args) {
     report(seconds, &format!("check={:e}", total));
 }
 
+/// hypar's par/map-triad/f64: `a = b + 3 d` through zipped `par_iter_mut` / `par_iter`, with
+/// b = i % 13 and d = i % 5; the check is the sum of a (exact: small integers).
+fn map_triad(args: &Args) {
+    rayon_threads(args);
+    let n = args.num("items", None) as usize;
+    let b: Vec<f64> = (0..n).map(|i| (i % 13) as f64).collect();
+    let d: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
+    let mut a = vec![0.0f64; n];
+    let start = Instant::now();
+    a.par_iter_mut()
+        .zip(b.par_iter())
+        .zip(d.par_iter())
+        .for_each(|((a, b), d)| *a = b + 3.0 * d);
+    let seconds = start.elapsed().as_secs_f64();
+    let check: f64 = a.iter().sum();
+    report(seconds, &format!("check={:e}", check));
+}
+
+/// hypar's par/fork-join/empty: `--rounds` rayon::join of two closures that each count once.
+fn fork_join(args: &Args) {
+    rayon_threads(args);
+    let rounds = args.num("rounds", None);
+    let counter = AtomicU64::new(0);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        rayon::join(
+            || counter.fetch_add(1, Ordering::Relaxed),
+            || counter.fetch_add(1, Ordering::Relaxed),
+        );
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    report(
+        seconds,
+        &format!("check={}", counter.load(Ordering::Relaxed)),
+    );
+}
+
 /// The seed's `(0..n).into_par_iter().map(|x| x * x).sum()` on i64 (wrapping, as --release).
 fn sum_squares(args: &Args) {
     rayon_threads(args);
@@ -676,8 +713,9 @@ fn main() {
              workloads: chan-bounded chan-unbounded array-queue (--producers --consumers --capacity\n\
              --items --payload u64|string), pipeline (--items --threads), map (--ops --keys\n\
              --threads), chunks-sqrt (--items --chunk --passes --threads), chunks-sin-sum (--items\n\
-             --chunk --threads), sum-f64 / sum-squares (--items --threads), sort (--type i32|u64\n\
-             --how unstable|stable|by|by-key-abs --items --seed | --input FILE, --threads),\n\
+             --chunk --threads), sum-f64 / sum-squares / map-triad (--items --threads),\n\
+             fork-join (--rounds --threads), sort (--type i32|u64 --how\n\
+             unstable|stable|by|by-key-abs --items --seed | --input FILE, --threads),\n\
              sort-records (--items --seed --threads), map-update (--items --threads), selftest.\n\
              Prints 'seconds=<work seconds> check=<value>'."
         );
@@ -692,6 +730,8 @@ fn main() {
         "chunks-sin-sum" => chunks_sin_sum(&args),
         "sum-f64" => sum_f64(&args),
         "sum-squares" => sum_squares(&args),
+        "map-triad" => map_triad(&args),
+        "fork-join" => fork_join(&args),
         "sort" => sort(&args),
         "sort-records" => sort_records(&args),
         "map-update" => map_update(&args),
