@@ -3,8 +3,9 @@
 # format check, MPI, parallel HDF5 for the field files (with h5dump, and h5py, numpy and PIL for
 # Debian's /usr/bin/python3, which the tests use as independent readers), Eigen, Boost,
 # GoogleTest, oneTBB for the benchmark peers, CLI11, nlohmann-json, zlib, libpng, Slurm and munge
-# for the job script tests, ccache). Idempotent and quiet: when everything is already there it
-# only checks.
+# for the job script tests, ccache, and cargo with Debian's packaged Rayon, crossbeam, parking_lot
+# and fxhash crates for hypar-bench's Rust peers, built offline). Idempotent and quiet: when
+# everything is already there it only checks.
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,7 @@ packages=(
   zlib1g-dev libpng-dev libcli11-dev nlohmann-json3-dev
   slurm-wlm munge
   coreutils procps iproute2
+  cargo rustc librust-rayon-dev librust-crossbeam-dev librust-parking-lot-dev librust-fxhash-dev
 )
 
 missing=()

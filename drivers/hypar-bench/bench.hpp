@@ -59,6 +59,12 @@ struct Target {
   std::string text;
 };
 
+/// A contender that could not take part in this build (e.g. a Rust peer without cargo).
+struct Skipped {
+  std::string name;
+  std::string why;  ///< e.g. "skipped: cargo not found"
+};
+
 /// A benchmark case: one input, several contenders, targets between them.
 struct Case {
   std::string input;      ///< what the input is, for the table
@@ -66,6 +72,9 @@ struct Case {
   std::string work_unit;  ///< "bytes" (shown as GB/s) or "items" (shown as M items/s)
   std::vector<Contender> contenders;
   std::vector<Target> targets;
+  /// Contenders that could not take part in this build: rows of the table and of the JSON,
+  /// never timed (and no target may name them).
+  std::vector<Skipped> skipped;
 
   Case& add(std::string name, std::function<void()> prepare, std::function<void()> run,
             std::function<std::string()> validate = {});

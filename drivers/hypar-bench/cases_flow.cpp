@@ -3,6 +3,9 @@
 // rounds of arithmetic, stage 3 (serial, in order) sums. Both keep the order in the last stage.
 // Both get the same number of worker threads: TBB an arena of `threads`, hypar threads/2 workers
 // for each of its two parallel stages (the serial last stage is the calling thread in both).
+// The Rust peer (rust_peers.hpp) is the seed's pipeline over crossbeam bounded(1024) channels
+// with the same worker counts: threads/2 stage-1 workers claiming input items from a shared
+// counter, threads/2 stage-2 workers, the calling thread restoring input order and summing.
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "rust_peers.hpp"
 
 namespace hypar_bench {
 namespace {
@@ -95,8 +99,13 @@ HYPAR_BENCH_CASE("flow", "pipeline/3-stage") {
         });
       },
       check);
+  add_rust_peer(c, "rust:crossbeam pipeline",
+                "pipeline --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_equals("check", std::to_string(want) + ":" + std::to_string(order)));
   c.target("hypar::Pipeline", "tbb::parallel_pipeline", 1.0,
            "at least equal to tbb::parallel_pipeline");
+  rust_target(c, "hypar::Pipeline", "rust:crossbeam pipeline", 1.0,
+              "at least equal to the crossbeam pipeline");
   return c;
 }
 

@@ -1,7 +1,9 @@
 // Parallel iterators and fork-join against raw OpenMP and oneTBB (BENCHMARKS.md rows: sum /
 // reduce f64, map triad, par_chunks + sin sum, fork-join). hypar runs on the calling thread with
 // its default thread count, or inside a ThreadPool when --threads asks for another count; the
-// peers use the same count.
+// peers use the same count. The Rust peers (rust_peers.hpp) are the seed's Rayon snippets on the
+// same inputs with as many Rayon threads; par/chunks-sqrt/f32 and par/sum-of-squares/i64 are the
+// seed's sqrt and sum-of-squares loops, written with hypar beside their Rayon originals.
 #include <omp.h>
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
@@ -9,6 +11,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <hypar/hypar.hpp>
 #include <hypar/kernels.hpp>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "rust_peers.hpp"
 
 namespace hypar_bench {
 namespace {
@@ -148,6 +152,9 @@ HYPAR_BENCH_CASE("par", "sum/f64") {
         *result = s;
       },
       check);
+  add_rust_peer(c, "rust:rayon par_iter().sum()",
+                "sum-f64 --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_close("check", want, tolerance));
   c.target("hypar sum", "stream read (omp, 16 lanes)", 0.9,
            "at least 90 % of the in-run read bandwidth");
   c.target("hypar deterministic sum", "stream read (omp, 16 lanes)", 0.8,
@@ -215,6 +222,12 @@ HYPAR_BENCH_CASE("par", "map-triad/f64") {
           pa[i] = pb[i] + 3.0 * pd[i];
       },
       check);
+  double triad_sum = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    triad_sum += static_cast<double>(i % 13) + 3.0 * static_cast<double>(i % 5);
+  add_rust_peer(c, "rust:rayon par_iter_mut zip for_each",
+                "map-triad --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_close("check", triad_sum, 0.0));
   c.target("hypar zip for_each", "omp parallel for simd triad", 0.9, "at least 90 % of raw OpenMP");
   return c;
 }
@@ -249,6 +262,21 @@ HYPAR_BENCH_CASE("par", "chunks-sin-sum/f64") {
       },
       check);
   c.add(
+      "hypar par_chunks + std::sin loop", {},
+      [=] {
+        *result = pool->install([&] {
+          return hypar::par_chunks(*x, chunk)
+              .map([](std::span<const double> s) {
+                double sum = 0;
+                for (double v : s)
+                  sum += std::sin(v);
+                return sum;
+              })
+              .sum();
+        });
+      },
+      check);
+  c.add(
       "scalar std::sin loop (1 thread)", {},
       [=] {
         double s = 0;
@@ -268,8 +296,128 @@ HYPAR_BENCH_CASE("par", "chunks-sin-sum/f64") {
         *result = s;
       },
       check);
+  add_rust_peer(c, "rust:rayon par_chunks sin sum",
+                "chunks-sin-sum --items " + std::to_string(n) + " --chunk " +
+                    std::to_string(chunk) + " --threads " + std::to_string(threads),
+                rust_close("check", want, 1e-9 * static_cast<double>(n)));
   c.target("hypar par_chunks + kernels::sin_sum", "scalar std::sin loop (1 thread)", 4.0,
            "at least 4x the scalar loop on one thread");
+  rust_target(c, "hypar par_chunks + kernels::sin_sum", "rust:rayon par_chunks sin sum", 3.0,
+              "the idiomatic hypar way at least 3x the Rayon snippet");
+  rust_target(c, "hypar par_chunks + std::sin loop", "rust:rayon par_chunks sin sum", 1.0,
+              "the literal loop at least equal to the Rayon snippet");
+  return c;
+}
+
+// The seed's `par_chunks_mut(1 << 16)` then `*x = x.sqrt()`: 10 passes over 50 M floats
+// 1 + i % 1000 (sqrt is correctly rounded in both languages, so the results are the same bits).
+HYPAR_BENCH_CASE("par", "chunks-sqrt/f32") {
+  const std::size_t n = opt.scaled(50'000'000, 1 << 16);
+  const std::size_t chunk = std::size_t{1} << 16;
+  const int passes = 10;
+  const std::size_t threads = thread_count(opt);
+  auto pool = make_pool(threads);
+  auto x = std::make_shared<std::vector<float>>(n);
+  auto reset = [=] {
+    for (std::size_t i = 0; i < n; ++i)
+      (*x)[i] = 1.0f + static_cast<float>(i % 1000);
+  };
+  double table[1000];
+  for (int v = 0; v < 1000; ++v) {
+    float f = 1.0f + static_cast<float>(v);
+    for (int p = 0; p < passes; ++p)
+      f = std::sqrt(f);
+    table[v] = f;
+  }
+  double want = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    want += table[i % 1000];
+  const double tolerance = 1e-9 * want;
+  auto check = [=]() -> std::string {
+    double got = 0;
+    for (float v : *x)
+      got += v;
+    return close_to(got, want, tolerance);
+  };
+  Case c;
+  c.input = std::to_string(n) + " floats, 10 passes, chunks of 65536";
+  c.work = static_cast<double>(n) * passes;
+  c.work_unit = "items";
+  c.add(
+      "hypar par_chunks_mut + std::sqrt loop", reset,
+      [=] {
+        pool->install([&] {
+          for (int p = 0; p < passes; ++p) {
+            hypar::par_chunks_mut(*x, chunk).for_each([](std::span<float> s) {
+              for (float& v : s)
+                v = std::sqrt(v);
+            });
+          }
+        });
+      },
+      check);
+  c.add(
+      "hypar par_chunks_mut + kernels::sqrt_inplace", reset,
+      [=] {
+        pool->install([&] {
+          for (int p = 0; p < passes; ++p) {
+            hypar::par_chunks_mut(*x, chunk).for_each(
+                [](std::span<float> s) { hypar::kernels::sqrt_inplace(s); });
+          }
+        });
+      },
+      check);
+  add_rust_peer(c, "rust:rayon par_chunks_mut sqrt",
+                "chunks-sqrt --items " + std::to_string(n) + " --chunk " + std::to_string(chunk) +
+                    " --passes " + std::to_string(passes) + " --threads " + std::to_string(threads),
+                rust_close("check", want, tolerance));
+  rust_target(c, "hypar par_chunks_mut + std::sqrt loop", "rust:rayon par_chunks_mut sqrt", 1.0,
+              "the literal sqrt loop at least equal to Rayon's");
+  return c;
+}
+
+// The seed's `(0..n).into_par_iter().map(|x| x * x).sum()` on i64 (200 M), wrapping as Rust's
+// --release does (hypar computes it in uint64, where wrapping is defined).
+HYPAR_BENCH_CASE("par", "sum-of-squares/i64") {
+  const std::uint64_t n = opt.scaled(200'000'000, 1000);
+  const std::size_t threads = thread_count(opt);
+  auto pool = make_pool(threads);
+  // sum of x^2 for x < n = (n - 1) n (2n - 1) / 6 mod 2^64: the factors are divided by 2 and 3
+  // exactly first (one of the first two is even, one of the three a multiple of 3), then
+  // multiplied with wrapping.
+  std::uint64_t f[3] = {n - 1, n, 2 * n - 1};
+  for (std::uint64_t d : {2u, 3u}) {
+    for (auto& v : f) {
+      if (v % d == 0) {
+        v /= d;
+        break;
+      }
+    }
+  }
+  const std::uint64_t want = f[0] * f[1] * f[2];
+  auto result = std::make_shared<std::uint64_t>(0);
+  Case c;
+  c.input = std::to_string(n) + " squares summed (mod 2^64)";
+  c.work = static_cast<double>(n);
+  c.work_unit = "items";
+  c.add(
+      "hypar par_range.map.sum", {},
+      [=] {
+        *result = pool->install([&] {
+          return hypar::par_range(std::uint64_t{0}, n)
+              .map([](std::uint64_t v) { return v * v; })
+              .sum();
+        });
+      },
+      [=]() -> std::string {
+        return *result == want
+                   ? ""
+                   : "sum " + std::to_string(*result) + ", expected " + std::to_string(want);
+      });
+  add_rust_peer(
+      c, "rust:rayon into_par_iter.map.sum",
+      "sum-squares --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+      rust_equals("check", std::to_string(want)));
   return c;
 }
 
@@ -323,6 +471,10 @@ HYPAR_BENCH_CASE("par", "fork-join/empty") {
         }
       },
       check);
+  add_rust_peer(
+      c, "rust:rayon::join",
+      "fork-join --rounds " + std::to_string(rounds) + " --threads " + std::to_string(threads),
+      rust_equals("check", std::to_string(2 * rounds)));
   c.target("hypar par_range(0, 2).for_each", "omp parallel", 1.0 / 1.5,
            "within 1.5x of raw omp parallel");
   c.target("hypar join", "omp parallel", 1.0 / 1.5, "within 1.5x of raw omp parallel");

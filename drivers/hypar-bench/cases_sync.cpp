@@ -1,17 +1,22 @@
 // hypar-bench cases for the contention tools (API.md section 6): padded against packed counters,
 // ThreadLocal accumulation against one shared atomic, ShardedMap against one locked map.
 // BENCHMARKS.md sets no target for these rows; they show what the tools buy on this machine.
+// sync/map/seed-16-shards is the seed's sharded cache against its Rust original (16
+// parking_lot::RwLock<HashMap<String, Vec<u8>, FxBuildHasher>> shards, rust_peers.hpp).
 #include <atomic>
 #include <cstdint>
 #include <hypar/core/thread_scope.hpp>
 #include <hypar/core/threads.hpp>
+#include <hypar/hypar.hpp>
 #include <hypar/sync.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bench.hpp"
+#include "rust_peers.hpp"
 
 namespace hypar_bench {
 namespace {
@@ -170,6 +175,95 @@ HYPAR_BENCH_CASE("sync", "map/sharded-vs-one-lock") {
         *total = sum;
       },
       check);
+  // The seed's 16 parking_lot::RwLock shards of HashMap<u64, u64, FxBuildHasher>, same threads
+  // and keys, a write lock per update.
+  add_rust_peer(c, "rust:parking_lot+fxhash (16 shards)",
+                "map-update --items " + std::to_string(n) + " --threads " + std::to_string(threads),
+                rust_equals("check", std::to_string(n * threads)));
+  return c;
+}
+
+namespace {
+
+/// cases_sort.cpp's 64-bit finaliser (also the Rust peer's `mix`): op i touches key mix(i) % keys.
+std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  return x ^ (x >> 33);
+}
+
+/// The value stored under key k (as the Rust peer's map_value): 32 bytes of k % 251.
+std::vector<std::uint8_t> map_value(std::uint64_t k) {
+  return std::vector<std::uint8_t>(32, static_cast<std::uint8_t>(k % 251));
+}
+
+}  // namespace
+
+// The seed's ShardedCache: `keys` keys "key-<k>" are in the map before each run (untimed); op i
+// of `ops`, run as a parallel iterator, touches key mix(i) % keys: every 4th op inserts its value
+// again (a new key string and vector), the others read it and add its length and first byte.
+HYPAR_BENCH_CASE("sync", "map/seed-16-shards") {
+  const std::size_t threads = opt.threads ? opt.threads : hypar::default_num_threads();
+  const std::uint64_t ops = opt.scaled(5'000'000, 1000);
+  const std::uint64_t nkeys = std::max<std::uint64_t>(64, ops / 4);
+  auto keys = std::make_shared<std::vector<std::string>>();
+  for (std::uint64_t k = 0; k < nkeys; ++k)
+    keys->push_back("key-" + std::to_string(k));
+  std::uint64_t want = 0;
+  for (std::uint64_t i = 0; i < ops; ++i) {
+    if (i % 4 != 0)
+      want += 32 + mix64(i) % nkeys % 251;
+  }
+  using Map = hypar::ShardedMap<std::string, std::vector<std::uint8_t>, 16>;
+  auto map = std::make_shared<std::unique_ptr<Map>>();
+  auto pool = threads != hypar::default_num_threads()
+                  ? std::make_shared<hypar::ThreadPool>(
+                        hypar::ThreadPoolBuilder().num_threads(threads).build())
+                  : nullptr;
+  auto result = std::make_shared<std::uint64_t>(0);
+  Case c;
+  c.input = std::to_string(ops) + " ops (1/4 insert, 3/4 read) over " + std::to_string(nkeys) +
+            " string keys, 32-byte values, 16 shards";
+  c.work = static_cast<double>(ops);
+  c.work_unit = "items";
+  c.add(
+      "hypar ShardedMap (get)",
+      [=] {
+        *map = std::make_unique<Map>();
+        for (std::uint64_t k = 0; k < nkeys; ++k)
+          (*map)->insert((*keys)[k], map_value(k));
+      },
+      [=] {
+        Map& m = **map;
+        auto body = [&] {
+          return hypar::par_range(std::uint64_t{0}, ops)
+              .map([&](std::uint64_t i) -> std::uint64_t {
+                const std::uint64_t k = mix64(i) % nkeys;
+                const std::string& key = (*keys)[k];
+                if (i % 4 == 0) {
+                  m.insert(key, map_value(k));
+                  return 0;
+                }
+                const auto v = m.get(key);
+                return v ? v->size() + (*v)[0] : 0;
+              })
+              .sum();
+        };
+        *result = pool ? pool->install(body) : body();
+      },
+      [=]() -> std::string {
+        return *result == want
+                   ? ""
+                   : "read sum " + std::to_string(*result) + ", expected " + std::to_string(want);
+      });
+  add_rust_peer(c, "rust:parking_lot+fxhash",
+                "map --ops " + std::to_string(ops) + " --keys " + std::to_string(nkeys) +
+                    " --threads " + std::to_string(threads),
+                rust_equals("check", std::to_string(want)));
+  rust_target(c, "hypar ShardedMap (get)", "rust:parking_lot+fxhash", 1.0,
+              "at least equal to parking_lot + fxhash");
   return c;
 }
 

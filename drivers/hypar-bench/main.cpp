@@ -166,6 +166,8 @@ void print_rows(const CaseResult& r) {
                 t.best() * 1e3, t.median() * 1e3, throughput(r.c, t.best()).c_str(), ratio,
                 t.error.empty() ? "" : "  WRONG");
   }
+  for (const auto& s : r.c.skipped)
+    std::printf("%-44s %-34s %s\n", r.full_name.c_str(), s.name.c_str(), s.why.c_str());
   for (const auto& t : r.targets) {
     if (!t.known)
       continue;
@@ -190,6 +192,9 @@ nlohmann::json to_json(const CaseResult& r) {
                              {"valid", t.error.empty()},
                              {"error", t.error}});
   }
+  jc["skipped"] = nlohmann::json::array();
+  for (const auto& s : r.c.skipped)
+    jc["skipped"].push_back({{"implementation", s.name}, {"why", s.why}});
   jc["targets"] = nlohmann::json::array();
   for (const auto& t : r.targets) {
     if (!t.known)
