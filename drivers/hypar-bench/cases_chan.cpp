@@ -145,25 +145,6 @@ Tally one_to_one(std::uint64_t n, Send send, Recv recv) {
   return t;
 }
 
-/// one_to_one through a hypar channel: the producer sends 0..n-1 and closes its sender, the
-/// consumer receives until the channel is closed and drained.
-template <class Tx, class Rx>
-Tally channel_one_to_one(std::uint64_t n, Tx& tx, Rx& rx) {
-  return one_to_one(
-      n,
-      [&tx](std::uint64_t m) {
-        for (std::uint64_t i = 0; i < m; ++i)
-          tx.send(i);
-        tx.close();
-      },
-      [&rx](std::uint64_t& v) {
-        auto got = rx.recv();
-        if (got)
-          v = *got;
-        return got.has_value();
-      });
-}
-
 /// one_to_one through a TBB concurrent_bounded_queue (blocking push and pop; the consumer stops
 /// after n items, since the queue cannot be closed).
 template <class Q>
@@ -205,7 +186,10 @@ Tally many_to_many(std::size_t producers, std::size_t consumers, std::uint64_t n
   }
   for (std::size_t c = 0; c < consumers; ++c) {
     threads.emplace_back([&, c] {
-      Tally& t = tallies[c];
+      // A tally of its own on the consumer's stack, stored once at the end: consumers that wrote
+      // neighbouring elements of `tallies` per item would share a cache line (the Rust peer's
+      // tallies are locals too).
+      Tally t;
       T v{};
       while (taken.load(std::memory_order_relaxed) < n) {
         if (pop(v)) {
@@ -216,6 +200,7 @@ Tally many_to_many(std::size_t producers, std::size_t consumers, std::uint64_t n
           std::this_thread::yield();
         }
       }
+      tallies[c] = t;
     });
   }
   for (auto& t : threads)
@@ -261,7 +246,7 @@ HYPAR_BENCH_CASE("chan", "bounded-1p1c/u64") {
       "hypar::bounded", {},
       [=] {
         auto [tx, rx] = hypar::bounded<std::uint64_t>(kCapacity);
-        *tally = channel_one_to_one(n, tx, rx);
+        *tally = channel_many<std::uint64_t>(1, 1, n, std::move(tx), std::move(rx));
       },
       check);
   c.add(
@@ -316,7 +301,7 @@ HYPAR_BENCH_CASE("chan", "unbounded-1p1c/u64") {
       "hypar::unbounded", {},
       [=] {
         auto [tx, rx] = hypar::unbounded<std::uint64_t>();
-        *tally = channel_one_to_one(n, tx, rx);
+        *tally = channel_many<std::uint64_t>(1, 1, n, std::move(tx), std::move(rx));
       },
       check);
   c.add(

@@ -258,11 +258,43 @@ HYPAR_BENCH_CASE("sync", "map/seed-16-shards") {
                    ? ""
                    : "read sum " + std::to_string(*result) + ", expected " + std::to_string(want);
       });
+  // The seed's read as Rust does it: look at the value under the read lock, no copy.
+  c.add(
+      "hypar ShardedMap (visit)",
+      [=] {
+        *map = std::make_unique<Map>();
+        for (std::uint64_t k = 0; k < nkeys; ++k)
+          (*map)->insert((*keys)[k], map_value(k));
+      },
+      [=] {
+        Map& m = **map;
+        auto body = [&] {
+          return hypar::par_range(std::uint64_t{0}, ops)
+              .map([&](std::uint64_t i) -> std::uint64_t {
+                const std::uint64_t k = mix64(i) % nkeys;
+                const std::string& key = (*keys)[k];
+                if (i % 4 == 0) {
+                  m.insert(key, map_value(k));
+                  return 0;
+                }
+                std::uint64_t seen = 0;
+                m.visit(key, [&](const std::vector<std::uint8_t>& v) { seen = v.size() + v[0]; });
+                return seen;
+              })
+              .sum();
+        };
+        *result = pool ? pool->install(body) : body();
+      },
+      [=]() -> std::string {
+        return *result == want
+                   ? ""
+                   : "read sum " + std::to_string(*result) + ", expected " + std::to_string(want);
+      });
   add_rust_peer(c, "rust:parking_lot+fxhash",
                 "map --ops " + std::to_string(ops) + " --keys " + std::to_string(nkeys) +
                     " --threads " + std::to_string(threads),
                 rust_equals("check", std::to_string(want)));
-  rust_target(c, "hypar ShardedMap (get)", "rust:parking_lot+fxhash", 1.0,
+  rust_target(c, "hypar ShardedMap (visit)", "rust:parking_lot+fxhash", 1.0,
               "at least equal to parking_lot + fxhash");
   return c;
 }
