@@ -1,7 +1,9 @@
 // Seed pattern "Minimize Lock Contention": a cache of word -> count filled by many threads.
 // One lock around one map serialises every thread; hypar::ShardedMap has one reader-writer lock
 // per cache-padded shard, so threads that touch different words rarely meet. Both are timed and
-// both counts are checked against a sequential count.
+// both counts are checked against a sequential count; then every word is read back in place
+// with visit() (the seed's read under the shard's read lock) and the sum checked.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <hypar/hypar.hpp>
@@ -47,6 +49,18 @@ int main() {
   bool ok = sharded.size() == reference.size() && single.size() == reference.size();
   sharded.for_each(
       [&](const std::string& w, long n) { ok = ok && reference[w] == n && single[w] == n; });
+
+  // Reading, as the seed's cache does under its read lock: visit() lends the value in place (no
+  // copy, the shard's lock held shared); contains() only asks.
+  std::atomic<long> read_total{0};
+  hypar::par_iter(words).for_each([&](const std::string& w) {
+    sharded.visit(w, [&](const long& n) { read_total.fetch_add(n, std::memory_order_relaxed); });
+  });
+  long expected_total = 0;
+  for (const auto& w : words)
+    expected_total += reference[w];
+  ok = ok && read_total.load() == expected_total && sharded.contains("w42") &&
+       !sharded.contains("not a word");
 
   std::printf("%zu distinct words of %zu, on %zu threads\n", reference.size(), words.size(),
               hypar::current_num_threads());
