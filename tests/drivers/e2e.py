@@ -1,5 +1,6 @@
-"""The harness the driver end-to-end scripts share (heat_e2e.py, sort_e2e.py): named cases that
-record their failure instead of stopping the run, and one report at the end.
+"""The harness the driver end-to-end scripts share (heat_e2e.py, sort_e2e.py, stats_e2e.py):
+named cases that record their failure instead of stopping the run, their times, and one report at
+the end.
 
     from e2e import case, check, finish, skip
     @case("what it shows")
@@ -10,8 +11,18 @@ record their failure instead of stopping the run, and one report at the end.
 import shutil
 import subprocess
 import sys
+import time
 
 results = []  # (name, None) passed, (name, reason) failed, (name, Skipped) skipped
+seconds = {}  # name -> wall seconds of the case (printed with the results: where a run's time goes)
+
+
+# mpiexec's environment for runs that fail on purpose and leave nothing to clean up (usage errors,
+# bad inputs that are only read): when a rank exits non-zero, Open MPI 4.1 sends the job SIGTERM,
+# waits odls_base_sigkill_timeout (1 s) and again before SIGKILL, even when every process has
+# already exited, so each such run costs 2 s more than it needs. Runs whose ranks clean up files
+# keep the default grace.
+QUICK_ABORT = {"OMPI_MCA_odls_base_sigkill_timeout": "0"}
 
 
 class Skipped(Exception):
@@ -26,6 +37,7 @@ def case(name):
     """Runs the decorated function at once as the case `name`; a failed check, a timeout or any
     other exception is recorded as its failure."""
     def wrap(fn):
+        start = time.monotonic()
         try:
             fn()
             results.append((name, None))
@@ -37,6 +49,7 @@ def case(name):
             results.append((name, "timed out (hang?)"))
         except Exception as e:  # a crash of the check itself is a failure too, with its reason
             results.append((name, f"{type(e).__name__}: {e}"))
+        seconds[name] = time.monotonic() - start
         return fn
     return wrap
 
@@ -52,7 +65,7 @@ def finish(work):
     skipped = [(n, why) for n, why in results if isinstance(why, Skipped)]
     for name, why in results:
         label = "skip " if isinstance(why, Skipped) else "FAIL " if why else "ok   "
-        print(label + name + (f": {why}" if why else ""))
+        print(f"{label}{seconds.get(name, 0):6.1f}s {name}" + (f": {why}" if why else ""))
     passed = len(results) - len(failed) - len(skipped)
     print(f"{passed} passed, {len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     if not failed:

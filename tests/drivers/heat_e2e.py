@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from e2e import case, check, finish, skip
+from e2e import QUICK_ABORT, case, check, finish, skip
 
 try:
     import h5py
@@ -35,9 +35,9 @@ TIMEOUT = 600
 work = tempfile.mkdtemp(prefix="hypar-heat-e2e-")
 
 
-def run(args, threads=1, preexec=None, cwd=None):
+def run(args, threads=1, preexec=None, cwd=None, env_extra=None):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), HYPAR_NUM_THREADS=str(threads),
-               HYPAR_NO_LAYOUT_WARNING="1")
+               HYPAR_NO_LAYOUT_WARNING="1", **(env_extra or {}))
     p = subprocess.run(mpiexec + [heat, "--no-progress"] + list(args), capture_output=True,
                        timeout=TIMEOUT, env=env, preexec_fn=preexec, cwd=cwd or work)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
@@ -250,7 +250,7 @@ def _():
             (["--time-block", "4", "--halo-width", "2"], "halo"),
             (["--format", "xml"], "--format"),
             (["--nx", "8", "--ny", "8", "--time-block", "9", "--steps", "3"], "time-block")]:
-        code, _, err = run(args)
+        code, _, err = run(args, env_extra=QUICK_ABORT)  # rejected before any file is written
         check(code == 2, f"{args}: exit {code} (wanted 2): {err}")
         check(words in err and "hypar-heat" in err, f"{args}: message {err!r}")
 

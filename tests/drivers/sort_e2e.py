@@ -23,7 +23,7 @@ import sys
 import tempfile
 import zlib
 
-from e2e import case, check, finish, skip
+from e2e import QUICK_ABORT, case, check, finish, skip
 
 tool, ranks = os.path.abspath(sys.argv[1]), int(sys.argv[2])
 mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
@@ -96,8 +96,8 @@ def valsort_report(recs):
 
 # ---- harness ------------------------------------------------------------------------------------
 
-def run(args, mpi=True):
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+def run(args, mpi=True, env_extra=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
     cmd = (mpiexec if mpi else []) + [tool] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env, cwd=work)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
@@ -337,7 +337,7 @@ def _():
     for args, name, words in ((["odd.dat"], "odd.dat", "multiple of"),
                               (["sorted.dat", "missing.dat"], "missing.dat", "No such file"),
                               (["."], ".", "not a regular file")):
-        code, out, err = run(["check"] + args)
+        code, out, err = run(["check"] + args, env_extra=QUICK_ABORT)  # check only reads
         check(code == 1, f"{args}: exit {code}: {err}")
         check(f"hypar-sort: check: {name}: " in err and words in err, f"{args}: message {err}")
         check(err.count("hypar-sort:") == 1, f"{args}: message printed by more than rank 0: {err}")
@@ -531,7 +531,7 @@ def _():
                  ["sort", "-o", "x.dat"], ["sort", "--memory", "12Q", "in.dat", "-o", "x.dat"],
                  ["sort", "--memory", "0", "in.dat", "-o", "x.dat"],
                  ["sort", "--threads", "many", "in.dat", "-o", "x.dat"]):
-        code, out, err = run(args)
+        code, out, err = run(args, env_extra=QUICK_ABORT)  # rejected before any file is touched
         check(code == 2, f"{args}: exit {code}: {err}")
         check(err.startswith("hypar-sort: ") and "(try --help)" in err, f"{args}: message {err}")
         check(err.count("hypar-sort:") == 1, f"{args}: printed by more than rank 0: {err}")

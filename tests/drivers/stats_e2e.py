@@ -19,14 +19,16 @@ import sys
 import tempfile
 import time
 
+from e2e import QUICK_ABORT, case, check, finish
+
 stats, ranks = sys.argv[1], int(sys.argv[2])
 mpiexec = sys.argv[3:] or ["mpiexec", "-n", str(ranks), "--oversubscribe", "--bind-to", "none"]
 TIMEOUT = 600
-results = []
 
 
 def run(args, stdin=None, env_extra=None, prefix=()):
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    # hypar-stats writes no files (only its report), so no run needs mpiexec's kill grace.
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), **QUICK_ABORT)
     env.update(env_extra or {})
     cmd = list(prefix) + mpiexec + [stats, "--no-progress"] + list(args)
     p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=TIMEOUT, env=env)
@@ -38,26 +40,6 @@ def wc(path):
                          check=True).stdout.decode().split()
     return {"lines": int(out[0]), "words": int(out[1]), "bytes": int(out[2]),
             "max_line_length": int(out[3])}
-
-
-def case(name):
-    def wrap(fn):
-        try:
-            fn()
-            results.append((name, None))
-        except AssertionError as e:
-            results.append((name, str(e) or "assertion failed"))
-        except subprocess.TimeoutExpired:
-            results.append((name, "timed out (hang?)"))
-        except Exception as e:  # a crash of the check itself is a failure too, with its reason
-            results.append((name, f"{type(e).__name__}: {e}"))
-        return fn
-    return wrap
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def parse_csv(text):
@@ -463,8 +445,4 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-failed = [(n, e) for n, e in results if e]
-for n, e in results:
-    print(("FAIL " if e else "ok   ") + n + (f": {e}" if e else ""))
-print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-sys.exit(1 if failed else 0)
+finish(tmp)

@@ -37,6 +37,22 @@ inline std::vector<std::size_t> thread_counts() {
   return counts;
 }
 
+/// The thread counts of the exhaustive checks (every sort on every input shape and size): those of
+/// thread_counts(), except under the sanitizers, where such a test runs at -O0 and 10-40 times
+/// slower. There it runs at 1 thread (the sequential paths) and 3 (the parallel ones, with an odd
+/// count that oversubscribes two cores); the release run covers 2 and 4.
+inline std::vector<std::size_t> exhaustive_thread_counts() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  std::vector<std::size_t> counts;
+  for (std::size_t t : thread_counts())
+    if (t == 1 || t == 3)
+      counts.push_back(t);
+  return counts.empty() ? thread_counts() : counts;
+#else
+  return thread_counts();
+#endif
+}
+
 /// A value-parameterised fixture whose parameter is a thread count.
 class ThreadCountTest : public ::testing::TestWithParam<std::size_t> {
  protected:
@@ -68,4 +84,10 @@ struct ThreadCountName {
 #define HYPAR_INSTANTIATE_THREAD_COUNTS(fixture)                                   \
   INSTANTIATE_TEST_SUITE_P(Threads, fixture,                                       \
                            ::testing::ValuesIn(::hypar::testing::thread_counts()), \
+                           ::hypar::testing::ThreadCountName{})
+
+/// As HYPAR_INSTANTIATE_THREAD_COUNTS, at exhaustive_thread_counts().
+#define HYPAR_INSTANTIATE_EXHAUSTIVE_THREAD_COUNTS(fixture)                                   \
+  INSTANTIATE_TEST_SUITE_P(Threads, fixture,                                                  \
+                           ::testing::ValuesIn(::hypar::testing::exhaustive_thread_counts()), \
                            ::hypar::testing::ThreadCountName{})

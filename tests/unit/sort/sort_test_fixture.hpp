@@ -25,7 +25,7 @@ namespace {
 using namespace sort_test;
 
 class SortTest : public hypar::testing::ThreadCountTest {};
-HYPAR_INSTANTIATE_THREAD_COUNTS(SortTest);
+HYPAR_INSTANTIATE_EXHAUSTIVE_THREAD_COUNTS(SortTest);
 
 /// Sizes for one shape: all of kSizes for uniform input, fewer for the others.
 [[maybe_unused]] std::vector<std::size_t> sizes_for(Shape shape) {

@@ -10,7 +10,7 @@
 namespace {
 
 TEST_P(SortRecordsTest, Records100With10ByteKeys) {
-  on_pool([] { check_every_shape<Rec100x10, true>(300000); });
+  on_pool([] { check_every_shape<Rec100x10, Sorts::kEveryAndThreeWay>(300000); });
 }
 
 TEST_P(SortRecordsTest, StreamingGatherSize) {
