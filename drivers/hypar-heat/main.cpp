@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <hypar/core.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <hypar/io/png.hpp>
@@ -420,6 +421,9 @@ int run(const Communicator& comm, const Options& o, std::size_t threads) {
 
 int main(int argc, char** argv) {
   try {
+    // SIGINT / SIGTERM (Ctrl-C, mpirun's or the scheduler's stop): temporary files removed,
+    // exit 130 / 143. First, so that the threads MPI starts inherit the blocked signals.
+    hypar::handle_interrupts("hypar-heat");
     const auto parsed = hypar_heat::parse_command_line(argc, argv);
     // The work runs inside a ThreadPool's install, on the pool's master thread: MPI is called by
     // one thread at a time, but not necessarily by the thread that started it (SERIALIZED).

@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstring>
 #include <hypar/core.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist.hpp>
 #include <hypar/io/record_files.hpp>
 #include <hypar/io/record_sort.hpp>
@@ -404,6 +405,9 @@ int main(int argc, char** argv) {
   // above --memory (measured: 46 instead of 31 MiB at --memory 16M).
   ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   try {
+    // SIGINT / SIGTERM (Ctrl-C, mpirun's or the scheduler's stop): temporary files removed,
+    // exit 130 / 143. First, so that the threads MPI starts inherit the blocked signals.
+    hypar::handle_interrupts("hypar-sort");
     const auto parsed = hypar_sort::parse_command_line(argc, argv);
     // sort runs inside a ThreadPool's install, on the pool's master thread: MPI is called by one
     // thread at a time, not necessarily the one that started it (SERIALIZED).

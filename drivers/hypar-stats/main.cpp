@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <hypar/core.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist.hpp>
 #include <hypar/io/walk.hpp>
 #include <map>
@@ -337,6 +338,9 @@ int main(int argc, char** argv) {
     // The command line is parsed before MPI starts (parsing is local and the same on every rank):
     // a run that shows progress asks for MPI_THREAD_MULTIPLE, so that the display can sum the
     // ranks' counts from a helper thread while they work; other runs keep hypar's default.
+    // SIGINT / SIGTERM (Ctrl-C, mpirun's or the scheduler's stop): temporary files removed,
+    // exit 130 / 143. First, so that the threads MPI starts inherit the blocked signals.
+    hypar::handle_interrupts("hypar-stats");
     const auto parsed = hypar_stats::parse_command_line(argc, argv);
     const bool may_show_progress = parsed.kind != hypar_stats::ParseOutcome::Kind::exit &&
                                    parsed.options.progress.value_or(isatty(STDERR_FILENO) == 1);

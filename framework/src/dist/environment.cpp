@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/core/threads.hpp>
 #include <hypar/dist/environment.hpp>
 #include <string>
@@ -101,6 +102,8 @@ Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
   }
   if (owns_)
     check_layout(world());
+  if (world().size() > 1)
+    hypar::detail::set_interrupt_linger(300);  // see core/interrupt.cpp
 }
 
 Environment::~Environment() {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <hypar/core/error.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/io/png.hpp>
 #include <limits>
 #include <string>
@@ -477,9 +478,12 @@ class TempFile {
     for (int attempt = 0; attempt < 100; ++attempt) {
       const fs::path candidate = dir / ("." + stem + ".tmp-" + std::to_string(getpid()) + "-" +
                                         std::to_string(counter.fetch_add(1)));
+      RemoveOnInterrupt guard(candidate.string());  // before the file exists
       const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0 && errno == EEXIST)
+      if (fd < 0 && errno == EEXIST) {
+        guard.release();  // another's file
         continue;
+      }
       if (fd < 0)
         fail(final_,
              "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno));
@@ -491,6 +495,7 @@ class TempFile {
         fail(final_, std::string("cannot open a stream: ") + std::strerror(code));
       }
       path_ = candidate;
+      interrupt_guard_ = std::move(guard);
       return;
     }
     fail(final_, "cannot find a free temporary name in '" + dir.string() + "'");
@@ -522,6 +527,7 @@ class TempFile {
   fs::path final_, path_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  RemoveOnInterrupt interrupt_guard_;  // the temporary file on SIGINT/SIGTERM
 };
 
 // ---- frame patterns

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist/communicator.hpp>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ class SharedOutput {
   bool owner_ = false;  ///< this rank created the temporary file (and so removes or renames it)
   bool committed_ = false;
   int fd_ = -1;
+  RemoveOnInterrupt interrupt_guard_;  ///< the temporary file, while this rank owns it
 };
 
 }  // namespace hypar::io

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 #include <hypar/core/error.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist/error.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <span>
@@ -390,6 +391,7 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
   Handle fapl, file, file_space, dset, memory_space, dxpl;
   fs::path temporary;
   bool created = false;
+  RemoveOnInterrupt interrupt_guard;  // the temporary file, from its creation to the rename
   auto fail = [&](const std::string& error) {
     dxpl.reset();
     memory_space.reset();
@@ -442,6 +444,7 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
   error = run_step(comm, [&] {
     if (!root)
       return;
+    interrupt_guard = RemoveOnInterrupt(temporary.string());  // before the file exists
     create_temporary(path, temporary);
     created = true;
     // Not enough room for the data: say so now, plainly (the read-back in step 6b would catch it

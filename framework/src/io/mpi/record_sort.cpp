@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <hypar/chan/channel.hpp>
 #include <hypar/core/error.hpp>
+#include <hypar/core/interrupt.hpp>
 #include <hypar/dist/sort.hpp>
 #include <hypar/flow/pipeline.hpp>
 #include <hypar/io/files.hpp>
@@ -254,6 +255,7 @@ using RunPtr = std::shared_ptr<Run>;
 struct SpilledRun {
   std::string path;
   std::uint64_t count = 0;
+  RemoveOnInterrupt interrupt_guard;  ///< removes the file on SIGINT/SIGTERM
 };
 
 /// The spill files of one rank; removes every one of them when destroyed.
@@ -274,10 +276,11 @@ void spill(const Run& run, const std::string& dir, long pid, int rank, SpillFile
   const std::string path = (dir.empty() ? std::string(".") : dir) + "/.hypar-sort-run-" +
                            std::to_string(pid) + "-" + std::to_string(rank) + "-" +
                            std::to_string(files.runs.size());
+  RemoveOnInterrupt interrupt_guard(path);  // before the file exists: no window without it
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     throw Error("cannot create the spill file " + path + ": " + std::strerror(errno));
-  files.runs.push_back({path, 0});
+  files.runs.push_back({path, 0, std::move(interrupt_guard)});
   try {
     io::pwrite_exact(fd, path, run.data(), run.size() * sizeof(Tagged), 0);
   } catch (...) {

@@ -40,9 +40,12 @@ SharedOutput::SharedOutput(const dist::Communicator& comm, std::string target, b
   if (owner_) {
     try {
       temporary_ = temporary_path(target_, pid);
+      interrupt_guard_ = RemoveOnInterrupt(temporary_);  // before the file exists
       fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd_ < 0)
+      if (fd_ < 0) {
         error = "cannot create the temporary file " + temporary_ + ": " + std::strerror(errno);
+        interrupt_guard_.release();  // (the name may be another's file)
+      }
     } catch (const Error& e) {
       error = e.what();
     }
