@@ -168,6 +168,14 @@ cluster__teardown() {
     return $rc
 }
 
+cluster__ppid() {
+    local stat
+    stat=$({ cat "/proc/$1/stat"; } 2>/dev/null) || return 0
+    stat=${stat##*) }
+    set -- $stat
+    printf '%s\n' "$2"
+}
+
 cluster__starttime() { { awk '{print $22}' "/proc/$1/stat"; } 2>/dev/null; }
 
 # True while process $1 runs (a zombie, which this machine's init may reap late, does not count).
@@ -480,8 +488,21 @@ cluster__main() {
     trap 'stop_child; exit 130' INT
     trap 'stop_child; exit 143' TERM
     trap 'stop_child; exit 129' HUP
+    # Wait for COMMAND, and stop it should our parent go: ctest runs a test in a process group of
+    # its own, so Ctrl-C ends ctest without signalling the test, which would run on unattended.
+    local parent=$PPID
+    mkfifo "$CLUSTER_DIR/wait.fifo" && exec 3<>"$CLUSTER_DIR/wait.fifo"
+    while cluster__alive "$child"; do
+        if [[ $(cluster__ppid $$) != "$parent" ]]; then
+            cluster__log "the parent process $parent is gone (an interrupted ctest?): stopping"
+            stop_child
+            exit 129
+        fi
+        read -r -t 0.5 -u 3 || true
+    done
     wait "$child"
     rc=$?
+    exec 3>&-
     trap - INT TERM HUP
     cluster_down || { cluster__log "teardown incomplete"; ((rc == 0)) && rc=1; }
     exit "$rc"
