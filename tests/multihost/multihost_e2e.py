@@ -319,6 +319,21 @@ def group_stats():
             check_json_against_wc(p.stdout.decode(), paths, 3 * per_host, threads)
             settled()
 
+    @case("jobscripts/stats-hostfile-mpirun.sh: a missing hostfile, an empty one, a bad count: exit 2")
+    def _():
+        empty = path("empty-hostfile")
+        with open(empty, "w") as f:
+            f.write("# no hosts\n\n")
+        for hostfile, env_extra, words in ((path("missing"), {}, "not a readable file"),
+                                           (empty, {}, "names no host"),
+                                           (os.environ["HOSTFILE"], {"HYPAR_RANKS_PER_HOST": "0"},
+                                            "positive integers")):
+            p = subprocess.run([script, hostfile, tree], capture_output=True, timeout=TIMEOUT,
+                               env=dict(LOCAL_ENV, HYPAR_STATS=opts.stats, **env_extra))
+            err = p.stderr.decode()
+            check(p.returncode == 2 and words in err and p.stdout == b"",
+                  f"{hostfile} {env_extra}: exit {p.returncode}: {err}")
+
 
 # ---- sort ---------------------------------------------------------------------------------------
 

@@ -151,13 +151,15 @@ cluster__kill_ns() {
 # Tears down every namespace of prefix $1 and removes folder $2 (also run by the reaper).
 cluster__teardown() {
     local prefix=$1 dir=$2 ns rc=0
-    local all
-    all=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${prefix}(head|h[0-9]+)$")
-    # The head (mpirun) first, so that it does not start anything new, then the hosts.
-    for ns in $(printf '%s\n' $all | sort -r); do
+    local -a all
+    # The head (mpirun) first (sorted last to first: head, h3, h2, h1), so that it does not start
+    # anything new, then the hosts.
+    mapfile -t all < <(ip netns list 2>/dev/null | awk '{print $1}' |
+        grep -E "^${prefix}(head|h[0-9]+)$" | sort -r)
+    for ns in "${all[@]}"; do
         cluster__kill_ns "$ns" || rc=1
     done
-    for ns in $all; do
+    for ns in "${all[@]}"; do
         ip netns del "$ns" 2>/dev/null || { cluster__log "cannot delete namespace $ns"; rc=1; }
     done
     if [[ -n $dir && -d $dir && ${CLUSTER_KEEP:-0} != 1 ]]; then
@@ -172,8 +174,9 @@ cluster__ppid() {
     local stat
     stat=$({ cat "/proc/$1/stat"; } 2>/dev/null) || return 0
     stat=${stat##*) }
-    set -- $stat
-    printf '%s\n' "$2"
+    local ppid
+    read -r _ ppid _ <<<"$stat"
+    printf '%s\n' "$ppid"
 }
 
 cluster__starttime() { { awk '{print $22}' "/proc/$1/stat"; } 2>/dev/null; }
@@ -192,6 +195,7 @@ cluster__start_reaper() {
     start=$(cluster__starttime "$owner")
     mkfifo "$CLUSTER_DIR/reaper.fifo" || return 1
     (
+        # shellcheck disable=SC2016 # expanded by the reaper's own bash
         setsid bash -c '
             source "$1"; owner=$2; start=$3; prefix=$4; dir=$5
             exec 3<>"$dir/reaper.fifo"
@@ -408,6 +412,7 @@ cluster_exec() {
     local ns
     ns=$(cluster__ns "${1:?cluster_exec HOST CMD...}") || return 2
     shift
+    # shellcheck disable=SC2016 # expanded by that sh
     ip netns exec "$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$ns" "$@"
 }
 
@@ -415,7 +420,7 @@ cluster_mpirun() {
     (
         # shellcheck disable=SC1090
         source "$CLUSTER_MPI_ENV"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086,SC2016 # MPIRUN_ARGS splits; $0, $@ are that sh's
         exec ip netns exec "$CLUSTER_HEAD" unshare --uts sh -c 'hostname "$0" && exec "$@"' \
             "$CLUSTER_HEAD" mpirun $MPIRUN_ARGS "$@"
     )
