@@ -17,7 +17,8 @@
 #   netns-cluster.sh run [-n HOSTS] [--slots S] [--keep] -- COMMAND [ARG...]
 #       Brings the cluster up, runs COMMAND in the machine's own namespace with the variables
 #       below exported, brings it down again and exits with COMMAND's status. Ctrl-C or TERM:
-#       COMMAND gets TERM (KILL 5 s later), the cluster comes down, exit 130 / 143.
+#       COMMAND gets TERM (KILL 5 s later), the cluster comes down, exit 130 / 143; the same
+#       (exit 129) when its parent goes (ctest interrupted). --keep keeps CLUSTER_DIR.
 #   netns-cluster.sh check
 #       Exit 0 when a cluster can be made here; otherwise prints why and exits 77.
 # Exit status 77 (ctest's SKIP_RETURN_CODE) and a line "SKIP: <reason>" on stderr when the
@@ -455,7 +456,7 @@ cluster__main() {
     case ${1:-} in
     check) cluster_check; exit $? ;;
     run) shift ;;
-    *) sed -n '17,23p' "$CLUSTER_SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '17,24p' "$CLUSTER_SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
     while (($# > 0)); do
         case $1 in
