@@ -429,6 +429,8 @@ int main(int argc, char** argv) {
     // one thread at a time, but not necessarily by the thread that started it (SERIALIZED).
     hypar::dist::Environment env(argc, argv, hypar::dist::ThreadLevel::serialized);
     auto comm = env.world();
+    if (parsed.options.timeout >= 0)
+      hypar::dist::set_timeout(parsed.options.timeout);  // --timeout over HYPAR_TIMEOUT
     if (parsed.kind == hypar_heat::ParseOutcome::Kind::exit) {
       if (comm.rank() == 0)
         std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);

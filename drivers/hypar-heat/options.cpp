@@ -128,6 +128,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->type_name("N");
   app.add_option("--format", format, "summary format: table or json (default: table)")
       ->type_name("FORMAT");
+  app.add_option(
+         "--timeout", o.timeout,
+         "end the job with a report (which ranks stop answering) and exit 124 when one MPI wait "
+         "lasts SECONDS (default: HYPAR_TIMEOUT, or no bound)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9));
   app.add_flag("--progress", progress,
                "draw progress on rank 0 even when stderr is not a terminal");
   app.add_flag("--no-progress", no_progress, "never draw progress");

@@ -20,6 +20,8 @@ enum class Format { table, json };
 
 /// Everything the command line says. Sizes of 0 mean "not given" where a file may supply them.
 struct Options {
+  /// --timeout: the bound on one MPI wait in seconds (dist::set_timeout); negative: not given.
+  double timeout = -1;
   int nx = 0, ny = 0;  ///< interior points (0: 256, or the size of the --init / --restart file)
   long long steps = 2000;
   double r = 0.25;

@@ -413,6 +413,8 @@ int main(int argc, char** argv) {
     // thread at a time, not necessarily the one that started it (SERIALIZED).
     hypar::dist::Environment env(argc, argv, hypar::dist::ThreadLevel::serialized);
     auto comm = env.world();
+    if (parsed.options.timeout >= 0)
+      hypar::dist::set_timeout(parsed.options.timeout);  // --timeout over HYPAR_TIMEOUT
     if (parsed.kind == hypar_sort::ParseOutcome::Kind::exit) {
       if (comm.rank() == 0)
         std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);

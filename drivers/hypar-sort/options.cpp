@@ -67,6 +67,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                  "summary on stdout: text (the default) or json (gen: records, bytes, checksum, "
                  "seconds; check: the summary's counts)")
       ->type_name("FORMAT");
+  app.add_option(
+         "--timeout", o.timeout,
+         "end the job with a report (which ranks stop answering) and exit 124 when one MPI wait "
+         "lasts SECONDS (default: HYPAR_TIMEOUT, or no bound)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9));
   app.add_option("--buffer-records", buffer,
                  "records per read or write buffer, each rank holds one (default 40960, 4 MB)")
       ->type_name("N");

@@ -42,6 +42,8 @@ struct SortOptions {
 
 /// Everything the command line says.
 struct Options {
+  /// --timeout: the bound on one MPI wait in seconds (dist::set_timeout); negative: not given.
+  double timeout = -1;
   enum class Command { gen, sort, check } command = Command::gen;
   GenOptions gen;
   SortOptions sort;

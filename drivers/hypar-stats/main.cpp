@@ -348,6 +348,8 @@ int main(int argc, char** argv) {
                                  may_show_progress ? hypar::dist::ThreadLevel::multiple
                                                    : hypar::dist::ThreadLevel::funneled);
     auto comm = env.world();
+    if (parsed.options.timeout >= 0)
+      hypar::dist::set_timeout(parsed.options.timeout);  // --timeout over HYPAR_TIMEOUT
     if (parsed.kind == hypar_stats::ParseOutcome::Kind::exit) {
       int code = parsed.exit_code;
       if (comm.rank() == 0) {

@@ -84,6 +84,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->type_name("FILE");
   app.add_option("--format", format, "output format: table, csv or json (default: table)")
       ->type_name("FORMAT");
+  app.add_option(
+         "--timeout", o.timeout,
+         "end the job with a report (which ranks stop answering) and exit 124 when one MPI wait "
+         "lasts SECONDS (default: HYPAR_TIMEOUT, or no bound)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9));
   app.add_option("--threads", threads,
                  "threads per rank (default: HYPAR_NUM_THREADS, "
                  "OMP_NUM_THREADS, or the cores this rank may use)")

@@ -17,6 +17,8 @@ inline constexpr std::size_t max_threads = 4096;
 
 /// Everything the command line says.
 struct Options {
+  /// --timeout: the bound on one MPI wait in seconds (dist::set_timeout); negative: not given.
+  double timeout = -1;
   std::vector<std::string> paths;
   std::optional<std::string> files_from;  ///< --files-from FILE ('-' = standard input)
   Format format = Format::table;

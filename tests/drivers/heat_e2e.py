@@ -279,6 +279,67 @@ def _():
     check(first.size == last.size and first.tobytes() != last.tobytes(), "frames do not change")
 
 
+def rank_pids():
+    """The PIDs of the running hypar-heat ranks by rank (from their OMPI_COMM_WORLD_RANK)."""
+    pids = {}
+    for pid in subprocess.run(["pgrep", "-f", "^" + os.path.realpath(heat)], capture_output=True,
+                              text=True).stdout.split():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+            pids[int(env[b"OMPI_COMM_WORLD_RANK"])] = int(pid)
+        except (OSError, KeyError, ValueError):
+            pass
+    return pids
+
+
+@case("--timeout / HYPAR_TIMEOUT: a frozen rank ends the job with 124, naming it; bad values "
+      "are errors")
+def _():
+    for args, env_extra, words in ((["--timeout", "-1"], {}, "--timeout"),
+                                   ([], {"HYPAR_TIMEOUT": "soon"}, "HYPAR_TIMEOUT")):
+        code, _, err = run(["--nx", "8", "--ny", "8", "--steps", "1"] + args,
+                           env_extra=dict(QUICK_ABORT, **env_extra))
+        check(code in (1, 2) and words in err, f"{args} {env_extra}: exit {code}: {err}")
+    if ranks < 2:
+        skip("a frozen rank needs another rank to notice it")
+    env = dict(os.environ, OMP_NUM_THREADS="1", HYPAR_NUM_THREADS="1", HYPAR_NO_LAYOUT_WARNING="1",
+               HYPAR_TIMEOUT="2")
+    p = subprocess.Popen(mpiexec + [heat, "--no-progress", "--nx", "128", "--ny", "128", "--steps",
+                                    "100000000"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env, cwd=work)
+    victim = ranks - 1
+    pids = {}
+    try:
+        deadline = time.monotonic() + 60
+        while len(pids) < ranks and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            pids = rank_pids()
+        check(len(pids) == ranks, f"the ranks did not start: {pids}, exit {p.poll()}")
+        time.sleep(0.5)  # inside the time loop
+        os.kill(pids[victim], signal.SIGSTOP)  # alive, but answers nothing (a frozen host)
+        start = time.monotonic()
+        _, err = p.communicate(timeout=60)
+        seconds = time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        for pid in pids.values():
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    err = err.decode("utf-8", "replace")
+    print(f"  a frozen rank: the job ended {seconds:.1f} s after it stopped (timeout 2 s)")
+    check(p.returncode == 124, f"mpirun exit {p.returncode}, expected 124: {err[-2000:]}")
+    check(f"no answer from rank {victim} (" in err and "no progress for" in err,
+          f"the report does not name rank {victim}: {err[-2000:]}")
+    check(seconds < 20, f"{seconds:.1f} s from the freeze to the end of the job")
+    time.sleep(0.5)
+    check(not rank_pids(), f"ranks of the job are still alive: {rank_pids()}")
+
+
 @case("no arguments: the demonstration writes hypar-heat.png")
 def _():
     demo = os.path.join(work, "demo")

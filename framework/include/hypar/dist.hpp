@@ -13,3 +13,4 @@
 #include <hypar/dist/progress.hpp>
 #include <hypar/dist/sort.hpp>
 #include <hypar/dist/stencil.hpp>
+#include <hypar/dist/timeout.hpp>

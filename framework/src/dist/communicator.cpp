@@ -52,9 +52,12 @@ std::vector<std::size_t> Communicator::exchange_counts(
   }
   std::vector<unsigned long long> out(send_counts.begin(), send_counts.end());
   std::vector<unsigned long long> in(out.size());
-  detail::check(MPI_Alltoall(out.data(), 1, MPI_UNSIGNED_LONG_LONG, in.data(), 1,
-                             MPI_UNSIGNED_LONG_LONG, comm_),
-                "MPI_Alltoall");
+  const MPI_Datatype u64 = MPI_UNSIGNED_LONG_LONG;
+  detail::run_bounded(
+      "MPI_Alltoall", [&] { return MPI_Alltoall(out.data(), 1, u64, in.data(), 1, u64, comm_); },
+      [&](MPI_Request* r) {
+        return MPI_Ialltoall(out.data(), 1, u64, in.data(), 1, u64, comm_, r);
+      });
   return {in.begin(), in.end()};
 }
 
@@ -77,14 +80,28 @@ void Communicator::all_to_all_bytes(const void* send, const std::vector<std::siz
   detail::check(MPI_Type_contiguous(checked_count(item_bytes), MPI_BYTE, &item),
                 "MPI_Type_contiguous");
   detail::check(MPI_Type_commit(&item), "MPI_Type_commit");
-  const int rc = MPI_Alltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(),
+  try {
+    detail::run_bounded(
+        "MPI_Alltoallv",
+        [&] {
+          return MPI_Alltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(),
                                rdispls.data(), item, comm_);
+        },
+        [&](MPI_Request* r) {
+          return MPI_Ialltoallv(send, scounts.data(), sdispls.data(), item, recv, rcounts.data(),
+                                rdispls.data(), item, comm_, r);
+        });
+  } catch (...) {
+    MPI_Type_free(&item);
+    throw;
+  }
   MPI_Type_free(&item);
-  detail::check(rc, "MPI_Alltoallv");
 }
 
 void Communicator::barrier() const {
-  detail::check(MPI_Barrier(comm_), "MPI_Barrier");
+  detail::run_bounded(
+      "MPI_Barrier", [&] { return MPI_Barrier(comm_); },
+      [&](MPI_Request* r) { return MPI_Ibarrier(comm_, r); });
 }
 
 void Communicator::broadcast(std::string& text, int root) const {
@@ -175,7 +192,10 @@ void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) cons
   char* p = static_cast<char*>(data);
   while (bytes > 0) {
     const std::size_t piece = bytes < (std::size_t{1} << 30) ? bytes : (std::size_t{1} << 30);
-    detail::check(MPI_Bcast(p, static_cast<int>(piece), MPI_BYTE, root, comm_), "MPI_Bcast");
+    const int count = static_cast<int>(piece);
+    detail::run_bounded(
+        "MPI_Bcast", [&] { return MPI_Bcast(p, count, MPI_BYTE, root, comm_); },
+        [&](MPI_Request* r) { return MPI_Ibcast(p, count, MPI_BYTE, root, comm_, r); });
     p += piece;
     bytes -= piece;
   }
@@ -184,26 +204,48 @@ void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) cons
 std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes, int root) const {
   const int mine = checked_count(bytes);
   std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-  detail::check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_),
-                "MPI_Gather");
+  detail::run_bounded(
+      "MPI_Gather",
+      [&] { return MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_); },
+      [&](MPI_Request* r) {
+        return MPI_Igather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_, r);
+      });
   const auto [displs, total] = displacements(counts);
   std::vector<char> all(total);
-  detail::check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
-                            MPI_BYTE, root, comm_),
-                "MPI_Gatherv");
+  detail::run_bounded(
+      "MPI_Gatherv",
+      [&] {
+        return MPI_Gatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                           root, comm_);
+      },
+      [&](MPI_Request* r) {
+        return MPI_Igatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                            MPI_BYTE, root, comm_, r);
+      });
   return all;
 }
 
 std::vector<char> Communicator::all_gather_bytes(const void* data, std::size_t bytes) const {
   const int mine = checked_count(bytes);
   std::vector<int> counts(static_cast<std::size_t>(size_));
-  detail::check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_),
-                "MPI_Allgather");
+  detail::run_bounded(
+      "MPI_Allgather",
+      [&] { return MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_); },
+      [&](MPI_Request* r) {
+        return MPI_Iallgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_, r);
+      });
   const auto [displs, total] = displacements(counts);
   std::vector<char> all(total);
-  detail::check(MPI_Allgatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
-                               MPI_BYTE, comm_),
-                "MPI_Allgatherv");
+  detail::run_bounded(
+      "MPI_Allgatherv",
+      [&] {
+        return MPI_Allgatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                              MPI_BYTE, comm_);
+      },
+      [&](MPI_Request* r) {
+        return MPI_Iallgatherv(data, mine, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                               MPI_BYTE, comm_, r);
+      });
   return all;
 }
 

@@ -7,6 +7,7 @@
 #include <hypar/core/interrupt.hpp>
 #include <hypar/core/threads.hpp>
 #include <hypar/dist/environment.hpp>
+#include <hypar/dist/timeout.hpp>
 #include <string>
 
 namespace hypar::dist {
@@ -104,6 +105,14 @@ Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
     check_layout(world());
   if (world().size() > 1)
     hypar::detail::set_interrupt_linger(300);  // see core/interrupt.cpp
+  if (const char* text = std::getenv("HYPAR_TIMEOUT"); text && *text) {
+    char* end = nullptr;
+    const double seconds = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !(seconds >= 0) || seconds > 1e9)
+      throw Error(std::string("hypar: HYPAR_TIMEOUT=") + text +
+                  ": not a number of seconds (0 for no timeout)");
+    set_timeout(seconds);
+  }
 }
 
 Environment::~Environment() {

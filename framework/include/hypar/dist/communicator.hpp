@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <hypar/dist/error.hpp>
+#include <hypar/dist/timeout.hpp>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -100,8 +101,10 @@ class Communicator {
   template <class T>
   void broadcast(T& value, int root) const {
     detail::require_trivially_copyable<T>();
-    detail::check(MPI_Bcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_),
-                  "MPI_Bcast");
+    const int bytes = static_cast<int>(sizeof(T));
+    detail::run_bounded(
+        "MPI_Bcast", [&] { return MPI_Bcast(&value, bytes, MPI_BYTE, root, comm_); },
+        [&](MPI_Request* r) { return MPI_Ibcast(&value, bytes, MPI_BYTE, root, comm_, r); });
   }
   /// Sends a vector (size and elements) from `root` to every rank.
   template <class T>
@@ -131,8 +134,12 @@ class Communicator {
     const MPI_Op mpi_op = detail::predefined_op<T, Op>();
     if (mpi_op != MPI_OP_NULL) {
       T result{};
-      detail::check(MPI_Allreduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, comm_),
-                    "MPI_Allreduce");
+      const MPI_Datatype type = detail::arithmetic_type<T>();
+      detail::run_bounded(
+          "MPI_Allreduce", [&] { return MPI_Allreduce(&value, &result, 1, type, mpi_op, comm_); },
+          [&](MPI_Request* r) {
+            return MPI_Iallreduce(&value, &result, 1, type, mpi_op, comm_, r);
+          });
       return result;
     }
     const std::vector<T> all = all_gather(value);
@@ -148,9 +155,12 @@ class Communicator {
     const MPI_Op mpi_op = detail::predefined_op<T, Op>();
     if (mpi_op != MPI_OP_NULL) {
       T result{};
-      detail::check(
-          MPI_Reduce(&value, &result, 1, detail::arithmetic_type<T>(), mpi_op, root, comm_),
-          "MPI_Reduce");
+      const MPI_Datatype type = detail::arithmetic_type<T>();
+      detail::run_bounded(
+          "MPI_Reduce", [&] { return MPI_Reduce(&value, &result, 1, type, mpi_op, root, comm_); },
+          [&](MPI_Request* r) {
+            return MPI_Ireduce(&value, &result, 1, type, mpi_op, root, comm_, r);
+          });
       return result;
     }
     const std::vector<T> all = gather(value, root);
@@ -167,9 +177,15 @@ class Communicator {
   std::vector<T> gather(const T& value, int root) const {
     detail::require_trivially_copyable<T>();
     std::vector<T> all(rank_ == root ? static_cast<std::size_t>(size_) : 0);
-    detail::check(MPI_Gather(&value, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(),
-                             static_cast<int>(sizeof(T)), MPI_BYTE, root, comm_),
-                  "MPI_Gather");
+    const int bytes = static_cast<int>(sizeof(T));
+    detail::run_bounded(
+        "MPI_Gather",
+        [&] {
+          return MPI_Gather(&value, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, root, comm_);
+        },
+        [&](MPI_Request* r) {
+          return MPI_Igather(&value, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, root, comm_, r);
+        });
     return all;
   }
   /// Every rank's vector, concatenated in rank order, on `root` (empty elsewhere). Sizes may
@@ -196,9 +212,13 @@ class Communicator {
   std::vector<T> all_gather(const T& value) const {
     detail::require_trivially_copyable<T>();
     std::vector<T> all(static_cast<std::size_t>(size_));
-    detail::check(MPI_Allgather(&value, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(),
-                                static_cast<int>(sizeof(T)), MPI_BYTE, comm_),
-                  "MPI_Allgather");
+    const int bytes = static_cast<int>(sizeof(T));
+    detail::run_bounded(
+        "MPI_Allgather",
+        [&] { return MPI_Allgather(&value, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, comm_); },
+        [&](MPI_Request* r) {
+          return MPI_Iallgather(&value, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, comm_, r);
+        });
     return all;
   }
   /// Every rank's vector, concatenated in rank order, on every rank.

@@ -28,6 +28,7 @@
 #include <hypar/core/join.hpp>
 #include <hypar/dist/grid.hpp>
 #include <hypar/dist/halo.hpp>
+#include <hypar/dist/timeout.hpp>
 #include <limits>
 #include <memory>
 #include <new>
@@ -428,9 +429,17 @@ class Field2D {
     for (const auto& part : parts)
       total.merge(part);
     total.normalize();
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, total.words(), detail::ExactSum::kWords, MPI_INT64_T,
-                                MPI_SUM, grid_.comm().native()),
-                  "MPI_Allreduce");
+    const MPI_Comm comm = grid_.comm().native();
+    detail::run_bounded(
+        "MPI_Allreduce",
+        [&] {
+          return MPI_Allreduce(MPI_IN_PLACE, total.words(), detail::ExactSum::kWords, MPI_INT64_T,
+                               MPI_SUM, comm);
+        },
+        [&](MPI_Request* r) {
+          return MPI_Iallreduce(MPI_IN_PLACE, total.words(), detail::ExactSum::kWords, MPI_INT64_T,
+                                MPI_SUM, comm, r);
+        });
     total.words_reduced();
     return total.value();
   }

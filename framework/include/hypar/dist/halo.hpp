@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstring>
 #include <hypar/dist/error.hpp>
+#include <hypar/dist/timeout.hpp>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -212,9 +213,14 @@ class HaloExchange {
       return;
     std::vector<MPI_Request> requests = std::move(requests_);
     requests_.clear();
-    detail::check(
-        MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
-        "MPI_Waitall");
+    if (detail::bounded_waits()) {
+      detail::wait_bounded(requests.data(), static_cast<int>(requests.size()),
+                           "the halo exchange (MPI_Waitall)");
+    } else {
+      detail::check(
+          MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    }
     unpack();
   }
   /// True when nothing is in flight.

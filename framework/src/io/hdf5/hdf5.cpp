@@ -16,6 +16,7 @@
 #include <hypar/core/error.hpp>
 #include <hypar/core/interrupt.hpp>
 #include <hypar/dist/error.hpp>
+#include <hypar/dist/timeout.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <span>
 #include <stdexcept>
@@ -385,6 +386,8 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
   const dist::Communicator& comm = grid.comm();
   const bool root = comm.rank() == 0;
   const std::string what = "hypar::io::write_field: cannot write '" + root_path(comm, path) + "'";
+  const std::string watched = "the collective HDF5 write of '" + path.string() + "'";
+  dist::detail::UnpolledCall watch(watched.c_str());  // under --timeout / HYPAR_TIMEOUT
   QuietHdf5 quiet;
 
   // Everything opened below, closed (in reverse order, by every rank alike) when a step fails.
@@ -798,6 +801,8 @@ FieldFileInfo read_field(const std::filesystem::path& path, dist::Field2D<double
   const dist::CartGrid2D& grid = f.grid();
   const dist::Communicator& comm = grid.comm();
   const std::string what = "hypar::io::read_field: cannot read '" + root_path(comm, path) + "'";
+  const std::string watched = "the collective HDF5 read of '" + path.string() + "'";
+  dist::detail::UnpolledCall watch(watched.c_str());  // under --timeout / HYPAR_TIMEOUT
   FieldFileInfo info = read_info(comm, path, dataset, what);
   const std::string name = dataset_path(dataset);  // valid: read_info checked it
   if (info.nx != grid.nx() || info.ny != grid.ny()) {
