@@ -137,6 +137,14 @@ def rank_of(pid):
         return None
 
 
+def reachable(addr):
+    """Whether the head reaches `addr`: a closed port refuses at once when the host is there
+    (exit 1); a cut cable leaves the connection unanswered (timeout's 124)."""
+    p = subprocess.run([EXEC, "head", "timeout", "2", "bash", "-c", f"exec 3<>/dev/tcp/{addr}/9"],
+                       capture_output=True)
+    return p.returncode != 124
+
+
 def settled(within=10.0, programs=()):
     """Waits until no process is left in the cluster's namespaces and none of `programs` runs;
     returns the seconds it took, or fails naming what is left."""
@@ -204,13 +212,6 @@ def group_cluster():
         code, out2, err = on_cluster(2, 1, args)  # the cluster's default, tcp,self
         check(code == 0 and out2 == out, f"tcp,self across two hosts: exit {code}: {err[-800:]}")
         settled()
-
-    def reachable(addr):
-        # from the head: a closed port refuses at once when the host is there (exit 1); a cut
-        # cable leaves the connection unanswered (timeout's 124)
-        p = subprocess.run([EXEC, "head", "timeout", "2", "bash", "-c",
-                            f"exec 3<>/dev/tcp/{addr}/9"], capture_output=True)
-        return p.returncode != 124
 
     @case("a cut cable (link-down 2) hides host 2 from the head; link-up brings it back")
     def _():
@@ -525,6 +526,15 @@ def check_lost_report(err, rank, host):
           f"mpirun names rank {m.group(1)} on {m.group(2)}, killed rank {rank} on {ADDRS[host]}")
 
 
+# TCP keepalive on Open MPI's own connections (mpirun to its daemons): mpirun then notices within
+# seconds that it lost the daemon of a host it can no longer reach, and ends the job; by default
+# (300 s idle, 9 probes 20 s apart) it would wait about eight minutes. The keepalive only runs on an
+# idle connection, so it must fire before anything is sent to the lost daemon (hypar's own abort
+# would be such a message), hence shorter than the ranks' --timeout.
+DAEMON_KEEPALIVE = {"OMPI_MCA_oob_tcp_keepalive_time": "1", "OMPI_MCA_oob_tcp_keepalive_intvl": "1",
+                    "OMPI_MCA_oob_tcp_keepalive_probes": "2"}
+
+
 def group_faults():
     @case("fault: hypar-heat 3 x 2, kill -9 of rank 3 (host 2) mid-run: reported, all gone in "
           "10 s, the last checkpoint readable, a restart from it bitwise the uninterrupted run")
@@ -594,6 +604,62 @@ def group_faults():
         check(left == [], f"files of the killed sort left in its folder: {left}")
         os.remove(big)
 
+
+    @case("fault: the cable of host 3 cut mid-run (hypar-heat 3 x 1, --timeout 4): mpirun ends "
+          "the job non-zero naming host 3, the rank behind the cut ends too")
+    def _():
+        job = subprocess.Popen([MPIRUN] + layout(3, 1) + [
+            opts.heat, "--no-progress", "--nx", "256", "--ny", "256", "--steps", "100000000",
+            "--threads", "1", "--timeout", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=work, env=dict(LOCAL_ENV, **DAEMON_KEEPALIVE))
+        cut = False
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and job.poll() is None and not any(
+                    exe_of(p) == opts.heat for p in ns_pids(HOSTS[2])):
+                time.sleep(0.05)
+            check(job.poll() is None, f"the job ended before the cut: exit {job.poll()}")
+            time.sleep(1.0)  # inside the time loop
+            subprocess.run([os.path.join(CLUSTER, "link-down"), "3"], check=True)
+            cut = True
+            t0 = time.monotonic()
+            try:
+                _, err = job.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                job.kill()
+                _, err = job.communicate()
+                check(False, f"mpirun still runs 60 s after the cut: {err.decode()[-1500:]}")
+            detected = time.monotonic() - t0
+            # Behind the cut, the rank on host 3 is ended by its daemon (which lost mpirun) or by
+            # its own bounded wait (--timeout 4: 4 s, then up to 4 s for answers), whichever
+            # comes first. Last in the group: the hosts' neighbour tables take a while to heal.
+            behind = next((p for p in ns_pids(HOSTS[2]) if exe_of(p) == opts.heat), None)
+            until = time.monotonic() + 30
+            while behind is not None and running(behind) and time.monotonic() < until:
+                time.sleep(0.1)
+            ended = time.monotonic() - t0
+            check(behind is None or not running(behind), "the rank behind the cut still runs 30 s "
+                  "after it (its bounded wait did not end it)")
+        finally:
+            if cut:
+                subprocess.run([os.path.join(CLUSTER, "link-up"), "3"], check=True)
+                until = time.monotonic() + 10
+                while not reachable(ADDRS[2]) and time.monotonic() < until:
+                    time.sleep(0.2)
+            if job.poll() is None:
+                job.kill()
+                job.wait()
+        err = err.decode("utf-8", "replace")
+        timed("time to detect (cut to mpirun's exit)", detected)
+        timed("the rank behind the cut gone after", ended)
+        check(job.returncode != 0, "mpirun exited 0 after a cable was cut")
+        check(detected < 30, f"{detected:.1f} s from the cut to mpirun's exit")
+        hypar_report = re.search(r"no answer from rank 2 \((\S+)\)", err)
+        mpi_report = re.search(r"Remote daemon: \S+ on node (\S+)", err)
+        check(hypar_report or mpi_report, f"no report names the lost host: {err[-1500:]}")
+        named = (hypar_report or mpi_report).group(1)
+        check(named in (HOSTS[2], ADDRS[2]), f"the report names {named}, not host 3")
+        settled(within=15.0, programs=[opts.heat])
 
 try:
     groups = ["cluster", "stats", "sort", "heat", "faults"] if opts.group == "all" else [opts.group]
