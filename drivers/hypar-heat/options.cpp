@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cmath>
+#include <hypar/core/error.hpp>
+#include <hypar/io/png.hpp>
 #include <hypar/version.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -203,6 +205,18 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     return usage_error("--png-every needs --png PATTERN");
   if (o.png && o.png_every > 0 && !has_frame_conversion(*o.png))
     return usage_error("--png-every needs a frame pattern with one %d, e.g. 'heat_%05d.png'");
+  if (o.png && o.png_every > 0) {
+    // The pattern as the frames will use it: a bad one ('%s', two conversions) is a usage error
+    // here, not a failure of every rank after the set-up.
+    try {
+      (void)hypar::io::frame_path(*o.png, 0);
+    } catch (const hypar::Error& e) {
+      std::string what = e.what();
+      if (const std::string prefix = "hypar::io::frame_path: "; what.starts_with(prefix))
+        what.erase(0, prefix.size());
+      return usage_error("--png: " + what);
+    }
+  }
   if (o.png_size < 16 || o.png_size > 16384)
     return usage_error("--png-size must be between 16 and 16384");
   if (!limits.empty()) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "options.hpp"
 
@@ -91,6 +92,35 @@ TEST(HeatFieldFile, StepsBeyondALongLongAreRefused) {
   const double below = 9223372036854774784.0;
   EXPECT_EQ(check_field_file(restart_options(most), 8, 4, checkpoint(below)).first_step,
             9223372036854774784LL);
+}
+
+/// parse_command_line on `args` (after the program name).
+hypar_heat::ParseOutcome parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "hypar-heat");
+  std::vector<const char*> argv;
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  return hypar_heat::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(HeatOptions, AFramePatternTakesOneIntegerConversion) {
+  const auto good = parse({"--png", "frames/heat_%05d.png", "--png-every", "5"});
+  EXPECT_EQ(good.kind, hypar_heat::ParseOutcome::Kind::run);
+  EXPECT_EQ(parse({"--png", "heat.png", "--png-every", "5"}).exit_code, 2);  // no conversion
+}
+
+// Found by fuzz_options: a frame pattern with a '%' that is no integer conversion ('%s', '%*05d')
+// or with two conversions passed the options, and every rank then failed at the first frame
+// ("rank N: fatal"), after the set-up; it is a usage error now, with frame_path's reason.
+TEST(HeatOptions, ABadFramePatternIsAUsageError) {
+  for (const std::string pattern : {"heat_%s.png", "heat_%*05d.png", "heat_%d_%d.png"}) {
+    const auto outcome = parse({"--png", pattern, "--png-every", "5"});
+    EXPECT_EQ(outcome.kind, hypar_heat::ParseOutcome::Kind::exit) << pattern;
+    EXPECT_EQ(outcome.exit_code, 2) << pattern;
+    EXPECT_TRUE(outcome.to_stderr) << pattern;
+    EXPECT_NE(outcome.output.find("--png: frame pattern '" + pattern + "'"), std::string::npos)
+        << outcome.output;
+  }
 }
 
 }  // namespace

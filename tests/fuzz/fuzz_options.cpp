@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <hypar/core/error.hpp>
+#include <hypar/io/png.hpp>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -140,6 +142,17 @@ void check_heat(const std::vector<std::string>& args) {
   check(o.checkpoint ? o.checkpoint_every >= 1 : o.checkpoint_every == 0,
         "heat: --checkpoint and --checkpoint-every disagree");
   check(o.png_every >= 0 && (o.png_every == 0 || o.png), "heat: --png-every without --png");
+  if (o.png && o.png_every > 0) {
+    // The frames' names are made from the pattern at every frame step: a run must have a pattern
+    // that hypar::io::frame_path takes (else the run would fail after its set-up, not as a usage
+    // error).
+    try {
+      (void)hypar::io::frame_path(*o.png, 0);
+      (void)hypar::io::frame_path(*o.png, std::numeric_limits<long long>::min());
+    } catch (const hypar::Error& e) {
+      fail(std::string("heat: a run with a frame pattern frame_path refuses: ") + e.what());
+    }
+  }
   check(o.threads <= hypar_heat::max_threads, "heat: --threads above the limit");
   check(!(o.init.kind == hypar_heat::Init::Kind::file && o.restart),
         "heat: --init FILE with --restart");
