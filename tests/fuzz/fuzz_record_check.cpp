@@ -5,7 +5,8 @@
 // so that equal and descending keys are common. Checked: the whole summary equals a reference
 // written here (memcmp of the 10-byte keys of neighbours, zlib's crc32 summed in 128 bits, the
 // first and last record); chunks summarised alone and merged in order (left to right, right to
-// left, and through extend() buffer by buffer as the driver does) give the same summary; a summary
+// left, through extend() buffer by buffer as the driver does, and the ranks' share_of the records
+// for any rank count) give the same summary; share_of splits any 64-bit total evenly; a summary
 // survives valsort's 280-byte encoding; a span that is not whole records is refused; and any 280
 // input bytes decode to a consistent summary or a hypar::Error.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -17,7 +18,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <hypar/core/error.hpp>
+#include <hypar/io/record_files.hpp>
 #include <hypar/io/records.hpp>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -89,6 +92,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < cut_count; ++i)
     raw_cuts.push_back(in.ConsumeIntegral<std::uint16_t>());
   const std::uint64_t buffer_records = in.ConsumeIntegralInRange<std::uint64_t>(1, 9);
+  const int ranks = in.ConsumeIntegralInRange<int>(1, 9);
+  const std::uint64_t huge_total = in.ConsumeIntegral<std::uint64_t>();
+  const int huge_ranks = in.ConsumeIntegralInRange<int>(1, std::numeric_limits<int>::max());
   const std::vector<std::uint8_t> rest = in.ConsumeRemainingBytes<std::uint8_t>();
 
   if (mode == 4) {
@@ -180,6 +186,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fail("extend() chunk after chunk differs from the whole");
   if (!(rec::checksum(bytes) == whole.checksum))
     fail("checksum() differs from the summary's checksum");
+
+  // As hypar-sort check over `ranks` ranks: each summarises its share_of the records, rank 0
+  // merges them in rank order.
+  std::vector<rec::Summary> per_rank;
+  for (int r = 0; r < ranks; ++r) {
+    const rec::RecordRange share = rec::share_of(n, r, ranks);
+    per_rank.push_back(rec::summarize(records_of(bytes, share.begin, share.count)));
+  }
+  if (!(rec::merge(std::span<const rec::Summary>(per_rank)) == whole))
+    fail("the ranks' shares merged in rank order differ from the whole");
+  // share_of for any 64-bit total: contiguous, covering, the first total % ranks one larger.
+  // The first, last and middle ranks are checked against the formula (all of them would be
+  // 2^31 calls).
+  for (const int r : {0, 1, huge_ranks / 2, huge_ranks - 2, huge_ranks - 1}) {
+    if (r < 0 || r >= huge_ranks)
+      continue;
+    const rec::RecordRange share = rec::share_of(huge_total, r, huge_ranks);
+    const auto p = static_cast<std::uint64_t>(huge_ranks), k = static_cast<std::uint64_t>(r);
+    const std::uint64_t base = huge_total / p, extra = huge_total % p;
+    if (share.count != base + (k < extra ? 1 : 0) || share.begin != k * base + std::min(k, extra))
+      fail("share_of differs from the even split");
+    if (r == huge_ranks - 1 && share.begin + share.count != huge_total)
+      fail("share_of's last share does not end at the total");
+  }
 
   if (n > 0) {
     if (!(rec::decode_summary(rec::encode_summary(whole)) == whole))
