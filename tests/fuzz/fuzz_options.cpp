@@ -51,8 +51,13 @@ void check_exit(const Outcome& outcome, const std::string& program) {
   check(out.find('\n') == out.size() - 1, "a usage error of more than one line");
 }
 
-/// Whether `value` is an argument, or the value part of one: --name=VALUE, -xVALUE.
+/// Whether `value` is an argument, or the value part of one: --name=VALUE, -xVALUE. Also
+/// "---REST" from a cluster of one-letter flags "-qq--REST": CLI11 splits the flags off and keeps
+/// "-" + "--REST" as a positional argument (a CLI11 quirk; hypar-sort then reports the file
+/// "---REST" as missing).
 bool is_arg(const std::vector<std::string>& args, const std::string& value) {
+  if (value.starts_with("---"))
+    return true;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == value)
