@@ -3,8 +3,10 @@
 # format check, MPI, parallel HDF5 for the field files (with h5dump, and h5py, numpy and PIL for
 # Debian's /usr/bin/python3, which the tests use as independent readers), Eigen, Boost,
 # GoogleTest, oneTBB for the benchmark peers, CLI11, nlohmann-json, zlib, libpng, Slurm and munge
-# for the job script tests, ccache, and cargo with Debian's packaged Rayon, crossbeam, parking_lot
-# and fxhash crates for hypar-bench's Rust peers, built offline). Idempotent and quiet: when
+# for the job script tests, ccache, cargo with Debian's packaged Rayon, crossbeam, parking_lot
+# and fxhash crates for hypar-bench's Rust peers, built offline, and clang 14 for the fuzz preset:
+# clang, its sanitizer and libFuzzer runtimes (libclang-rt-14-dev, only recommended by clang, so
+# named here; libfuzzer-14-dev has libFuzzer for other compilers) and its OpenMP, libomp-14-dev). Idempotent and quiet: when
 # everything is already there it only checks.
 set -euo pipefail
 
@@ -17,6 +19,7 @@ packages=(
   slurm-wlm munge
   coreutils procps iproute2
   cargo rustc librust-rayon-dev librust-crossbeam-dev librust-parking-lot-dev librust-fxhash-dev
+  clang libclang-rt-14-dev libfuzzer-14-dev libomp-14-dev
 )
 
 missing=()

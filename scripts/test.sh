@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs the dependencies, checks the formatting of the C++ files
 # (scripts/format.sh --check: unformatted files fail the run at once, before any build), then
-# builds and tests three configurations: Release (every test), ASan+UBSan (every test), TSan (the
-# concurrency tests).
-#   scripts/test.sh                 all three
+# builds and tests four configurations: Release (every test), ASan+UBSan (every test), TSan (the
+# concurrency tests) and fuzz (clang 14: each libFuzzer target for a bounded time, and its saved
+# regression inputs; the executions per target are printed at the end).
+#   scripts/test.sh                 all four
 #   scripts/test.sh release asan    only these presets
 # Environment: HYPAR_JOBS (build jobs, default: all CPUs), CTEST_ARGS (extra ctest arguments).
 set -euo pipefail
@@ -19,7 +20,7 @@ if ! scripts/format.sh --check; then
 fi
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(release asan tsan)
+[ ${#presets[@]} -gt 0 ] || presets=(release asan tsan fuzz)
 jobs=${HYPAR_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
@@ -53,6 +54,12 @@ for preset in "${failed[@]}"; do
   [ -f "$list" ] && cat "$list" >&2
   echo "=== hypar: $preset: the failed tests rerun, with their output ===" >&2
   ctest --preset "$preset" --rerun-failed --output-on-failure 2>&1 | tail -n 120 >&2 || true
+done
+# The fuzzers' executions, one line per target (tests/fuzz/run_fuzzer.sh writes them).
+for preset in "${presets[@]}"; do
+  if [ "$preset" = fuzz ] && compgen -G "build/fuzz/tests/fuzz/stats/*.txt" >/dev/null; then
+    cat build/fuzz/tests/fuzz/stats/*.txt >&2
+  fi
 done
 printf '%s\n' "${summary[@]}" >&2
 exit $status

@@ -89,38 +89,14 @@ Problem resolve_problem(const Options& o) {
   } catch (const hypar::Error& e) {
     throw InputError(std::string(flag) + ": " + e.what());
   }
-  auto mismatch = [&](const std::string& what) {
-    return InputError(std::string(flag) + " " + *file + ": " + what);
-  };
-  if ((o.nx > 0 && o.nx != info.nx) || (o.ny > 0 && o.ny != info.ny)) {
-    throw mismatch("the file holds " + std::to_string(info.nx) + " x " + std::to_string(info.ny) +
-                   " points, not the --nx " + std::to_string(o.nx) + " --ny " +
-                   std::to_string(o.ny) + " asked for");
-  }
-  p.nx = info.nx;
-  p.ny = info.ny;
-  if (o.restart) {
-    const auto& a = info.attributes;
-    if (!a.contains("steps") || !a.contains("r") || !a.contains("neumann"))
-      throw mismatch("not a hypar-heat checkpoint (attributes steps, r and neumann are missing)");
-    const double steps = a.at("steps");
-    if (!(steps >= 0) || steps != std::floor(steps))
-      throw mismatch("attribute steps is not a step count");
-    p.first_step = static_cast<long long>(steps);
-    if (a.at("r") != o.r) {
-      std::ostringstream m;
-      m.precision(17);
-      m << "the checkpoint was made with r = " << a.at("r") << ", not --r " << o.r
-        << " (a restart continues the same run)";
-      throw mismatch(m.str());
-    }
-    if ((a.at("neumann") != 0) != o.neumann)
-      throw mismatch(std::string("the checkpoint was made with --boundary ") +
-                     (o.neumann ? "dirichlet" : "neumann"));
-    if (p.first_step > o.steps) {
-      throw mismatch("the checkpoint is at step " + std::to_string(p.first_step) +
-                     ", beyond --steps " + std::to_string(o.steps));
-    }
+  try {
+    const hypar_heat::FileStart start =
+        hypar_heat::check_field_file(o, info.nx, info.ny, info.attributes);
+    p.nx = start.nx;
+    p.ny = start.ny;
+    p.first_step = start.first_step;
+  } catch (const std::invalid_argument& e) {  // the size or attributes disagree
+    throw InputError(std::string(flag) + " " + *file + ": " + e.what());
   }
   return p;
 }

@@ -4,7 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cmath>
+#include <hypar/core/error.hpp>
+#include <hypar/io/png.hpp>
 #include <hypar/version.hpp>
+#include <sstream>
+#include <stdexcept>
 #include <string_view>
 
 namespace hypar_heat {
@@ -207,6 +211,18 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     return usage_error("--png-every needs --png PATTERN");
   if (o.png && o.png_every > 0 && !has_frame_conversion(*o.png))
     return usage_error("--png-every needs a frame pattern with one %d, e.g. 'heat_%05d.png'");
+  if (o.png && o.png_every > 0) {
+    // The pattern as the frames will use it: a bad one ('%s', two conversions) is a usage error
+    // here, not a failure of every rank after the set-up.
+    try {
+      (void)hypar::io::frame_path(*o.png, 0);
+    } catch (const hypar::Error& e) {
+      std::string what = e.what();
+      if (const std::string prefix = "hypar::io::frame_path: "; what.starts_with(prefix))
+        what.erase(0, prefix.size());
+      return usage_error("--png: " + what);
+    }
+  }
   if (o.png_size < 16 || o.png_size > 16384)
     return usage_error("--png-size must be between 16 and 16384");
   if (!limits.empty()) {
@@ -240,6 +256,43 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   if (no_progress)
     o.progress = false;
   return outcome;
+}
+
+FileStart check_field_file(const Options& o, int nx, int ny,
+                           const std::map<std::string, double>& attributes) {
+  auto mismatch = [](const std::string& what) { return std::invalid_argument(what); };
+  if ((o.nx > 0 && o.nx != nx) || (o.ny > 0 && o.ny != ny)) {
+    throw mismatch("the file holds " + std::to_string(nx) + " x " + std::to_string(ny) +
+                   " points, not the --nx " + std::to_string(o.nx) + " --ny " +
+                   std::to_string(o.ny) + " asked for");
+  }
+  FileStart start{nx, ny, 0};
+  if (!o.restart)
+    return start;
+  const auto& a = attributes;
+  if (!a.contains("steps") || !a.contains("r") || !a.contains("neumann"))
+    throw mismatch("not a hypar-heat checkpoint (attributes steps, r and neumann are missing)");
+  const double steps = a.at("steps");
+  // A whole number from 0 up to below 2^63, so that a long long holds it (converting inf or 1e19
+  // is undefined; x86 made it -2^63, a restart "before" step 0).
+  if (!(steps >= 0) || steps != std::floor(steps) || !(steps < 9223372036854775808.0))
+    throw mismatch("attribute steps is not a step count");
+  start.first_step = static_cast<long long>(steps);
+  if (a.at("r") != o.r) {
+    std::ostringstream m;
+    m.precision(17);
+    m << "the checkpoint was made with r = " << a.at("r") << ", not --r " << o.r
+      << " (a restart continues the same run)";
+    throw mismatch(m.str());
+  }
+  if ((a.at("neumann") != 0) != o.neumann)
+    throw mismatch(std::string("the checkpoint was made with --boundary ") +
+                   (o.neumann ? "dirichlet" : "neumann"));
+  if (start.first_step > o.steps) {
+    throw mismatch("the checkpoint is at step " + std::to_string(start.first_step) +
+                   ", beyond --steps " + std::to_string(o.steps));
+  }
+  return start;
 }
 
 }  // namespace hypar_heat

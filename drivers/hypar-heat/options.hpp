@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -59,5 +60,20 @@ struct ParseOutcome {
 
 /// Parses argv. Never prints and never exits: the caller prints on rank 0 only.
 ParseOutcome parse_command_line(int argc, const char* const* argv);
+
+/// What a run starts from when --init FILE or --restart FILE gives the field.
+struct FileStart {
+  int nx = 0, ny = 0;        ///< the file's interior points
+  long long first_step = 0;  ///< the checkpoint's step (0 for --init)
+};
+
+/// Checks a field file, as hypar::io::read_field_info describes it (`nx` x `ny` points, both at
+/// least 1, and its numeric attributes), against the options: the size must agree with --nx /
+/// --ny where they are given, and a --restart file must be a hypar-heat checkpoint (attributes
+/// steps, r and neumann) made with the same --r and --boundary, at a whole step from 0 to
+/// --steps. Pure (no file, no MPI). Throws std::invalid_argument saying what disagrees (the
+/// caller prefixes the flag and the path).
+FileStart check_field_file(const Options& o, int nx, int ny,
+                           const std::map<std::string, double>& attributes);
 
 }  // namespace hypar_heat

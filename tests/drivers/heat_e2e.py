@@ -247,6 +247,7 @@ def _():
             (["--boundary", "periodic"], "--boundary"),
             (["--init", "sine:0,1"], "sine"),
             (["--png-every", "5", "--png", "one.png"], "pattern"),
+            (["--png-every", "5", "--png", "f_%s.png"], "--png: frame pattern 'f_%s.png'"),
             (["--time-block", "4", "--halo-width", "2"], "halo"),
             (["--format", "xml"], "--format"),
             (["--nx", "8", "--ny", "8", "--time-block", "9", "--steps", "3"], "time-block")]:

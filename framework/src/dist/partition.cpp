@@ -68,13 +68,12 @@ int measure(const std::string& path, Measured& out, std::optional<Fd>& fd) {
   return 0;
 }
 
-/// Offsets where the chunks of a file end (the last is the file size). Each chunk starts where
-/// the previous one ended and ends just after the first delimiter at or beyond
-/// start + chunk_bytes - 1, so it holds at least chunk_bytes and at most one record more; the
-/// searches never overlap, so no byte is read twice. `error` is set to errno when the file cannot
-/// be read.
-std::vector<std::uint64_t> find_cuts(int fd, std::uint64_t size, const PartitionOptions& o,
-                                     int& error) {
+}  // namespace
+
+std::vector<std::uint64_t> record_cuts(std::uint64_t size, const PartitionOptions& o,
+                                       const ReadAt& read, int& error, std::size_t block) {
+  if (o.chunk_bytes == 0 || block == 0)
+    throw Error("hypar::dist::record_cuts: chunk_bytes and the read block must be above 0");
   std::vector<std::uint64_t> cuts;
   error = 0;
   if (o.record_size > 0) {
@@ -89,17 +88,18 @@ std::vector<std::uint64_t> find_cuts(int fd, std::uint64_t size, const Partition
     cuts.push_back(size);
     return cuts;
   }
-  std::vector<char> buffer(64 << 10);
+  // Reads of at most chunk_bytes: a chunk's search then starts at or after the end of the
+  // previous read (cut + chunk_bytes - 1 >= at + n), so no byte is read twice even with chunks
+  // smaller than the block (a 64 KiB read per 4 KiB chunk read each byte 16 times).
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(block, o.chunk_bytes)));
   std::uint64_t start = 0;
   while (size - start > o.chunk_bytes) {
     std::uint64_t at = start + o.chunk_bytes - 1;
     std::uint64_t cut = 0;  // 0: no delimiter until the end of the file
     while (at < size && cut == 0) {
-      const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
+      const std::int64_t n = read(at, std::span<char>(buffer));
       if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        error = errno;
+        error = static_cast<int>(-n);
         return {};
       }
       if (n == 0)
@@ -120,8 +120,6 @@ std::vector<std::uint64_t> find_cuts(int fd, std::uint64_t size, const Partition
   return cuts;
 }
 
-}  // namespace
-
 std::vector<FileChunk> partition_files(const Communicator& comm,
                                        const std::vector<std::string>& paths,
                                        const PartitionOptions& options,
@@ -139,8 +137,18 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
       if (status[i] != 0)
         continue;
       const std::uint64_t size = measured[i].size;
+      const int file = fd->get();
+      auto pread_at = [file](std::uint64_t offset, std::span<char> buffer) -> std::int64_t {
+        for (;;) {
+          const ssize_t n = ::pread(file, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+          if (n >= 0)
+            return n;
+          if (errno != EINTR)
+            return -errno;
+        }
+      };
       int error = 0;
-      const auto cuts = find_cuts(fd->get(), size, options, error);
+      const auto cuts = record_cuts(size, options, pread_at, error);
       if (error != 0) {
         status[i] = error;
         continue;

@@ -27,7 +27,6 @@ using Rgb = std::array<std::uint8_t, 3>;
 
 constexpr int kMinLongSide = 256;  // a tiny grid is enlarged to at least this many pixels
 constexpr int kMaxSizeLimit = 1 << 15;
-constexpr Rgb kWhite = {255, 255, 255};
 constexpr Rgb kInk = {34, 34, 34};  // text, frames and tick marks
 
 // ---- the colour map ----------------------------------------------------------------------------

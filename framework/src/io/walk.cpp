@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -131,27 +132,37 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& inputs,
   return out;
 }
 
-std::vector<std::string> read_path_list(const std::string& list_path) {
+std::vector<std::string> parse_path_list(std::string_view text, char separator) {
+  std::vector<std::string> paths;
+  while (!text.empty()) {
+    const std::size_t end = text.find(separator);
+    std::string_view entry = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (separator == '\n' && !entry.empty() && entry.back() == '\r')
+      entry.remove_suffix(1);
+    if (!entry.empty())
+      paths.emplace_back(entry);
+  }
+  return paths;
+}
+
+std::vector<std::string> read_path_list(const std::string& list_path, char separator) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (list_path != "-") {
-    file.open(list_path);
+    file.open(list_path, std::ios::binary);
     if (!file) {
       throw Error("hypar: cannot read the path list '" + list_path + "': " + describe_errno(errno));
     }
     in = &file;
   }
-  std::vector<std::string> paths;
-  std::string line;
-  while (std::getline(*in, line)) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (!line.empty())
-      paths.push_back(line);
-  }
+  std::string text;
+  std::array<char, 64 << 10> buffer;
+  while (in->read(buffer.data(), buffer.size()) || in->gcount() > 0)
+    text.append(buffer.data(), static_cast<std::size_t>(in->gcount()));
   if (in->bad())
     throw Error("hypar: error while reading the path list '" + list_path + "'");
-  return paths;
+  return parse_path_list(text, separator);
 }
 
 }  // namespace hypar::io

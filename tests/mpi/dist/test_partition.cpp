@@ -10,6 +10,7 @@
 #include <fstream>
 #include <hypar/dist.hpp>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -296,6 +297,60 @@ TEST(Partition, ManySmallFilesBalanceAcrossRanks) {
   const std::uint64_t total = 200 * 1001;
   EXPECT_LE(bytes, total / static_cast<std::uint64_t>(comm.size()) + 1001);
   EXPECT_GE(bytes + 1001, total / static_cast<std::uint64_t>(comm.size()));
+}
+
+// ---- record_cuts: the cut finder alone, on bytes in memory -------------------------------------
+
+/// `text` as a file read through record_cuts' callback; counts what is read and checks that no
+/// byte is read twice.
+struct CountingReader {
+  std::string text;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t read_end = 0;
+  bool overlap = false;
+  std::int64_t operator()(std::uint64_t offset, std::span<char> buffer) {
+    overlap = overlap || offset < read_end;
+    if (offset >= text.size())
+      return 0;
+    const std::size_t n = std::min<std::size_t>(buffer.size(), text.size() - offset);
+    std::copy_n(text.data() + offset, n, buffer.data());
+    bytes_read += n;
+    read_end = offset + n;
+    return static_cast<std::int64_t>(n);
+  }
+};
+
+// Found by fuzz_partition: with chunks smaller than the 64 KiB read block, every cut read a whole
+// block, so each byte was read block / chunk times (16 times at hypar-stats' smallest
+// --chunk-size, 4K); the reads now stop at chunk_bytes and never overlap.
+TEST(RecordCuts, ChunksSmallerThanTheReadBlockReadEachByteOnce) {
+  CountingReader reader;
+  for (int i = 0; i < 3000; ++i)
+    reader.text += (i % 5 == 4) ? '\n' : 'a';
+  PartitionOptions options;
+  options.chunk_bytes = 16;
+  int error = -1;
+  const auto cuts = hypar::dist::record_cuts(
+      reader.text.size(), options,
+      [&](std::uint64_t offset, std::span<char> buffer) { return reader(offset, buffer); }, error);
+  EXPECT_EQ(error, 0);
+  EXPECT_FALSE(reader.overlap);
+  EXPECT_LE(reader.bytes_read, reader.text.size());
+  // Each chunk ends just after the first newline at or beyond start + 15: lines of 5 bytes, so
+  // chunks of 20 bytes.
+  ASSERT_EQ(cuts.size(), 150u);
+  for (std::size_t k = 0; k < cuts.size(); ++k)
+    EXPECT_EQ(cuts[k], 20 * (k + 1));
+}
+
+TEST(RecordCuts, AFailedReadGivesItsErrnoAndNoCuts) {
+  PartitionOptions options;
+  options.chunk_bytes = 8;
+  int error = 0;
+  const auto cuts = hypar::dist::record_cuts(
+      100, options, [](std::uint64_t, std::span<char>) -> std::int64_t { return -EIO; }, error);
+  EXPECT_EQ(error, EIO);
+  EXPECT_TRUE(cuts.empty());
 }
 
 }  // namespace

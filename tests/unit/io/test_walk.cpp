@@ -208,6 +208,21 @@ TEST(PathList, ReadsLinesSkipsEmptyAndStripsCR) {
   EXPECT_EQ(hypar::io::read_path_list(list), (std::vector<std::string>{"a", "b c", "/d"}));
 }
 
+TEST(PathList, NulSeparatedListsKeepNewlinesAndCarriageReturns) {
+  using namespace std::string_literals;
+  const std::string text = "a\nb\0\0c\r\0d"s;
+  EXPECT_EQ(hypar::io::parse_path_list(text, '\0'), (std::vector<std::string>{"a\nb", "c\r", "d"}));
+  TempDir tmp;
+  const std::string list = tmp.path() + "/list0";
+  std::ofstream(list, std::ios::binary) << text;
+  EXPECT_EQ(hypar::io::read_path_list(list, '\0'), hypar::io::parse_path_list(text, '\0'));
+}
+
+TEST(PathList, NulInsideALineStaysInTheName) {
+  using namespace std::string_literals;
+  EXPECT_EQ(hypar::io::parse_path_list("x\0y\r\n\r\nz"s), (std::vector<std::string>{"x\0y"s, "z"}));
+}
+
 TEST(PathList, UnreadableListIsAClearError) {
   try {
     hypar::io::read_path_list("/nonexistent/list");

@@ -228,8 +228,8 @@ class Field2D {
     }
     // Rows are padded to whole multiples of `unit` elements (lcm(64, sizeof T) bytes), with the
     // interior of every row starting on a unit boundary.
-    const std::size_t unit = std::lcm(std::size_t{64}, sizeof(T)) / sizeof(T);
-    const auto round_up = [unit](std::size_t n) { return (n + unit - 1) / unit * unit; };
+    constexpr std::size_t unit = std::lcm(std::size_t{64}, sizeof(T)) / sizeof(T);
+    const auto round_up = [](std::size_t n) { return (n + unit - 1) / unit * unit; };
     lead_ = round_up(static_cast<std::size_t>(halo));
     stride_ = round_up(lead_ + static_cast<std::size_t>(grid.local_nx() + halo));
     const std::size_t rows = static_cast<std::size_t>(grid.local_ny() + 2 * halo);

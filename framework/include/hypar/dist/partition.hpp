@@ -1,9 +1,12 @@
 #pragma once
 // Splitting files across ranks: balanced by bytes, cut on record boundaries.
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <hypar/core/error.hpp>
 #include <hypar/dist/communicator.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,26 @@ struct FileChunk {
   /// True for the one chunk of a file of unknown size (read it to end of file).
   bool to_end_of_file() const { return file_size == 0; }
 };
+
+/// Reads up to `buffer.size()` bytes at `offset` into `buffer` (as pread does: fewer near the end,
+/// 0 at the end); returns the count, or -errno on a read error.
+using ReadAt = std::function<std::int64_t(std::uint64_t offset, std::span<char> buffer)>;
+
+/// Where partition_files cuts one file of `size` bytes: the offsets at which its chunks end, in
+/// increasing order, the last being `size` (an empty file: {0}, one empty chunk). Each chunk starts
+/// where the previous one ended. With `record_size` > 0 the cuts are the multiples of the largest
+/// multiple of record_size not above chunk_bytes (at least record_size). Otherwise a file of at
+/// most chunk_bytes is one chunk, and each chunk ends just after the first delimiter at or beyond
+/// its start + chunk_bytes - 1 (so it holds at least chunk_bytes bytes and at most one record
+/// more); when no delimiter follows, the rest is one chunk. `read` fetches the bytes near each cut,
+/// `block` bytes at a time (at most chunk_bytes); the searches never overlap, so no byte is read
+/// twice. A read that ends
+/// early (the file shrank) makes the rest one chunk. Sequential equivalent: scanning the file for
+/// those delimiters. Cost: O(chunks) reads of `block` bytes. Returns {} with `error` set to the
+/// errno of a failed read (0 otherwise); throws hypar::Error when chunk_bytes or block is 0.
+std::vector<std::uint64_t> record_cuts(std::uint64_t size, const PartitionOptions& options,
+                                       const ReadAt& read, int& error,
+                                       std::size_t block = std::size_t{64} << 10);
 
 /// This rank's share of `paths` (collective: every rank passes the same list). Rank 0 looks at
 /// every file once and the ranks agree on the result: files are laid end to end in the given

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hypar::io {
@@ -34,9 +35,17 @@ struct InputFile {
 std::vector<InputFile> expand_inputs(const std::vector<std::string>& inputs,
                                      const WalkOptions& options = {});
 
-/// Reads a list of paths, one per line, from `list_path` ("-" for standard input). Empty lines are
-/// skipped and a trailing '\r' is removed. Throws hypar::Error naming the file when it cannot be
-/// read.
-std::vector<std::string> read_path_list(const std::string& list_path);
+/// The paths of a path list's text: the entries between `separator` bytes, in order, the last one
+/// needing no separator after it. With '\n' (one path per line) a trailing '\r' of a line is
+/// removed (lists written on Windows); with another separator, such as '\0' (`find -print0`),
+/// entries are taken byte for byte, newlines included. Empty entries are skipped; any other byte,
+/// NUL included, stays in its entry (expand_inputs reports a name holding a NUL as an error).
+/// Sequential equivalent: splitting the text at each separator. Cost: O(text size). No errors.
+std::vector<std::string> parse_path_list(std::string_view text, char separator = '\n');
+
+/// Reads a list of paths from `list_path` ("-" for standard input) and splits it as
+/// parse_path_list does (one path per line by default; '\0' for NUL-separated lists). Throws
+/// hypar::Error naming the file when it cannot be read.
+std::vector<std::string> read_path_list(const std::string& list_path, char separator = '\n');
 
 }  // namespace hypar::io

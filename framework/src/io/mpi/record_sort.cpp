@@ -488,8 +488,9 @@ RankResult sort_out_of_core(const Communicator& comm, RecordFiles& input, const 
   // Rounds: read a chunk, tag and classify it, exchange, append what arrived to the run.
   std::string error;
   RunPtr current;
+  auto& free_in = free_rx;  // a plain name: Clang 14 cannot capture a structured binding
   auto take_free = [&]() -> RunPtr {
-    std::optional<RunPtr> r = free_rx.recv();
+    std::optional<RunPtr> r = free_in.recv();
     if (!r)
       throw Error("the sort pipeline stopped");
     return std::move(*r);
