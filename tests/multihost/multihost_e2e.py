@@ -112,6 +112,20 @@ def cluster_pids():
     return {ns: pids for ns in [HEAD] + HOSTS if (pids := ns_pids(ns))}
 
 
+def end_job(job):
+    """After a failed case: kills mpirun and whatever of its job is left in the cluster's
+    namespaces, so that one failure does not leave a job running under the next cases."""
+    if job.poll() is None:
+        job.kill()
+        job.wait()
+    for pids in cluster_pids().values():
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def exe_of(pid):
     try:
         return os.readlink(f"/proc/{pid}/exe")
@@ -511,7 +525,7 @@ def kill_one_rank(job, program, rank, host, ready):
     try:
         _, err = job.communicate(timeout=60)
     except subprocess.TimeoutExpired:
-        job.kill()
+        end_job(job)
         job.communicate()
         check(False, "mpirun still runs 60 s after the kill")
     detected = time.monotonic() - t0
@@ -546,14 +560,13 @@ def group_faults():
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=work,
                                env=LOCAL_ENV)
         try:
-            # a checkpoint exists, and the next one is on its way
+            # A checkpoint exists (the next ones follow every few milliseconds, so the kill may
+            # land during a write, which must not harm the last complete one either).
             code, err, detected, gone = kill_one_rank(job, opts.heat, 3, 1,
-                                                      lambda: os.path.exists(ck) and
-                                                      time.time() - os.path.getmtime(ck) > 0.2)
+                                                      lambda: os.path.exists(ck))
         finally:
             if job.poll() is None:
-                job.kill()
-                job.wait()
+                end_job(job)
         timed("time to detect (kill -9 to mpirun's exit)", detected)
         timed("every process of the job gone after", gone)
         check(code != 0, "mpirun exited 0 after a rank was killed")
@@ -590,8 +603,7 @@ def group_faults():
             code, err, detected, gone = kill_one_rank(job, opts.sort, 1, 1, ready)
         finally:
             if job.poll() is None:
-                job.kill()
-                job.wait()
+                end_job(job)
         timed("time to detect (kill -9 to mpirun's exit)", detected)
         timed("every process of the job gone after", gone)
         check(code != 0, "mpirun exited 0 after a rank was killed")
@@ -626,7 +638,7 @@ def group_faults():
             try:
                 _, err = job.communicate(timeout=60)
             except subprocess.TimeoutExpired:
-                job.kill()
+                end_job(job)
                 _, err = job.communicate()
                 check(False, f"mpirun still runs 60 s after the cut: {err.decode()[-1500:]}")
             detected = time.monotonic() - t0
@@ -647,8 +659,7 @@ def group_faults():
                 while not reachable(ADDRS[2]) and time.monotonic() < until:
                     time.sleep(0.2)
             if job.poll() is None:
-                job.kill()
-                job.wait()
+                end_job(job)
         err = err.decode("utf-8", "replace")
         timed("time to detect (cut to mpirun's exit)", detected)
         timed("the rank behind the cut gone after", ended)
