@@ -6,8 +6,8 @@
 # for the job script tests, ccache, cargo with Debian's packaged Rayon, crossbeam, parking_lot
 # and fxhash crates for hypar-bench's Rust peers, built offline, and clang 14 for the fuzz preset:
 # clang, its sanitizer and libFuzzer runtimes (libclang-rt-14-dev, only recommended by clang, so
-# named here; libfuzzer-14-dev has libFuzzer for other compilers) and its OpenMP, libomp-14-dev). Idempotent and quiet: when
-# everything is already there it only checks.
+# named here; libfuzzer-14-dev has libFuzzer for other compilers) and its OpenMP, libomp-14-dev).
+# Idempotent and quiet: when everything is already there it only checks.
 set -euo pipefail
 
 packages=(
