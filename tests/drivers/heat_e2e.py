@@ -306,18 +306,22 @@ def _():
         skip("a frozen rank needs another rank to notice it")
     env = dict(os.environ, OMP_NUM_THREADS="1", HYPAR_NUM_THREADS="1", HYPAR_NO_LAYOUT_WARNING="1",
                HYPAR_TIMEOUT="2")
-    p = subprocess.Popen(mpiexec + [heat, "--no-progress", "--nx", "128", "--ny", "128", "--steps",
-                                    "100000000"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, env=env, cwd=work)
+    # The first checkpoint says that every rank is in the time loop (a rank frozen earlier, in
+    # MPI_Init, would stop the others in MPI's own start-up, which no bound of hypar's covers);
+    # the next one is 2000 steps away, so the freeze lands between two writes.
+    ck = path("frozen-ck.h5")
+    p = subprocess.Popen(mpiexec + [heat, "--no-progress", "--nx", "256", "--ny", "256", "--steps",
+                                    "100000000", "--checkpoint", ck, "--checkpoint-every", "2000"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=work)
     victim = ranks - 1
     pids = {}
     try:
-        deadline = time.monotonic() + 60
-        while len(pids) < ranks and p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-            pids = rank_pids()
-        check(len(pids) == ranks, f"the ranks did not start: {pids}, exit {p.poll()}")
-        time.sleep(0.5)  # inside the time loop
+        deadline = time.monotonic() + 120
+        while not os.path.exists(ck) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pids = rank_pids()
+        check(len(pids) == ranks and os.path.exists(ck),
+              f"no checkpoint from {ranks} ranks: {pids}, exit {p.poll()}")
         os.kill(pids[victim], signal.SIGSTOP)  # alive, but answers nothing (a frozen host)
         start = time.monotonic()
         _, err = p.communicate(timeout=60)

@@ -210,7 +210,10 @@ std::vector<char> Communicator::gather_bytes(const void* data, std::size_t bytes
       [&](MPI_Request* r) {
         return MPI_Igather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_, r);
       });
-  const auto [displs, total] = displacements(counts);
+  // No structured binding: clang 14's lambdas cannot capture one (C++20 allows it).
+  const auto layout = displacements(counts);
+  const std::vector<int>& displs = layout.first;
+  const std::size_t total = layout.second;
   std::vector<char> all(total);
   detail::run_bounded(
       "MPI_Gatherv",
@@ -234,7 +237,10 @@ std::vector<char> Communicator::all_gather_bytes(const void* data, std::size_t b
       [&](MPI_Request* r) {
         return MPI_Iallgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_, r);
       });
-  const auto [displs, total] = displacements(counts);
+  // No structured binding: clang 14's lambdas cannot capture one (C++20 allows it).
+  const auto layout = displacements(counts);
+  const std::vector<int>& displs = layout.first;
+  const std::size_t total = layout.second;
   std::vector<char> all(total);
   detail::run_bounded(
       "MPI_Allgatherv",
