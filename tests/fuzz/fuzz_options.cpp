@@ -87,6 +87,7 @@ void check_stats(const std::vector<std::string>& args) {
   check(outcome.exit_code == 0 && outcome.output.empty(), "a run with an exit text");
   const auto& o = outcome.options;
   check(o.threads <= hypar_stats::max_threads, "stats: --threads above the limit");
+  check(o.timeout == -1 || (o.timeout >= 0 && o.timeout <= 1e9), "stats: --timeout out of range");
   check(o.chunk_bytes >= 4096, "stats: --chunk-size below 4K");
   check(o.format == hypar_stats::Format::table || o.format == hypar_stats::Format::csv ||
             o.format == hypar_stats::Format::json,
@@ -105,6 +106,7 @@ void check_sort(const std::vector<std::string>& args) {
   const auto& o = outcome.options;
   check(o.buffer_records >= 1 && o.buffer_records <= (1u << 30) / 100,
         "sort: --buffer-records out of range");
+  check(o.timeout == -1 || (o.timeout >= 0 && o.timeout <= 1e9), "sort: --timeout out of range");
   using Command = hypar_sort::Options::Command;
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   switch (o.command) {
@@ -159,6 +161,7 @@ void check_heat(const std::vector<std::string>& args) {
     }
   }
   check(o.threads <= hypar_heat::max_threads, "heat: --threads above the limit");
+  check(o.timeout == -1 || (o.timeout >= 0 && o.timeout <= 1e9), "heat: --timeout out of range");
   check(!(o.init.kind == hypar_heat::Init::Kind::file && o.restart),
         "heat: --init FILE with --restart");
   if (o.init.kind == hypar_heat::Init::Kind::sine)
