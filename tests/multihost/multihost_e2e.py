@@ -533,6 +533,16 @@ def kill_one_rank(job, program, rank, host, ready):
     return job.returncode, err.decode("utf-8", "replace"), detected, gone
 
 
+def expect_killed_job(code, err, detected, gone, rank, host):
+    """What every kill -9 case asserts of the job: its times printed, mpirun non-zero and naming
+    the killed rank and host, every process gone within 10 s."""
+    timed("time to detect (kill -9 to mpirun's exit)", detected)
+    timed("every process of the job gone after", gone)
+    check(code != 0, "mpirun exited 0 after a rank was killed")
+    check_lost_report(err, rank, host)
+    check(gone <= 10, f"the job took {gone:.1f} s to go")
+
+
 def check_lost_report(err, rank, host):
     m = re.search(r"process rank (\d+) with PID \d+ on node (\S+) exited on signal 9", err)
     check(m is not None, f"mpirun does not report the killed rank: {err[-1200:]}")
@@ -567,11 +577,7 @@ def group_faults():
         finally:
             if job.poll() is None:
                 end_job(job)
-        timed("time to detect (kill -9 to mpirun's exit)", detected)
-        timed("every process of the job gone after", gone)
-        check(code != 0, "mpirun exited 0 after a rank was killed")
-        check_lost_report(err, 3, 1)
-        check(gone <= 10, f"the job took {gone:.1f} s to go")
+        expect_killed_job(code, err, detected, gone, 3, 1)
         steps = field(ck)[1]  # readable: the last complete checkpoint
         check(steps > 0 and steps % 40 == 0, f"checkpoint at step {steps}")
         check([f for f in os.listdir(work) if f.startswith("kill-ck")] == ["kill-ck.h5"],
@@ -604,11 +610,7 @@ def group_faults():
         finally:
             if job.poll() is None:
                 end_job(job)
-        timed("time to detect (kill -9 to mpirun's exit)", detected)
-        timed("every process of the job gone after", gone)
-        check(code != 0, "mpirun exited 0 after a rank was killed")
-        check_lost_report(err, 1, 1)
-        check(gone <= 10, f"the job took {gone:.1f} s to go")
+        expect_killed_job(code, err, detected, gone, 1, 1)
         check(not os.path.exists(out), "a file was left under the output name")
         # The surviving ranks get mpirun's SIGTERM: rank 0, which owns the one-file output's
         # temporary, removes it (hypar::handle_interrupts) before it goes.
