@@ -193,8 +193,8 @@ std::array<double, 2> global_range(const Communicator& comm,
       hi = std::max(hi, v);
     }
   }
-  lo = comm.all_reduce(lo, [](double a, double b) { return std::min(a, b); });
-  hi = comm.all_reduce(hi, [](double a, double b) { return std::max(a, b); });
+  lo = comm.all_reduce(lo, hypar::dist::minimum{});
+  hi = comm.all_reduce(hi, hypar::dist::maximum{});
   if (!(lo < hi))
     hi = lo + 1;
   return {lo, hi};

@@ -30,6 +30,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "corpus.hpp"
@@ -102,7 +103,7 @@ std::optional<Inputs> expand_inputs(const Communicator& comm, const Options& opt
       std::fprintf(stderr, "hypar-stats: rank %d: built-in corpus: %s\n", comm.rank(), e.what());
       ok = 0;
     }
-    if (comm.all_reduce(ok, [](int a, int b) { return a < b ? a : b; }) == 0)
+    if (comm.all_reduce(ok, hypar::dist::minimum{}) == 0)
       return std::nullopt;
     for (const auto& p : paths)
       in.display.push_back("builtin/" + p.substr(p.rfind('/') + 1));
@@ -278,13 +279,21 @@ int report(const std::vector<FileResult>& results, const Options& options,
 }
 
 int run(const Communicator& comm, const Options& options) {
-  const auto start = std::chrono::steady_clock::now();
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  auto lap = [last = start]() mutable {
+    const auto now = clock::now();
+    return std::chrono::duration<double>(now - std::exchange(last, now)).count();
+  };
+  hypar_stats::RunInfo::Phases phases;
   const bool root = comm.rank() == 0;
   const auto in = expand_inputs(comm, options);
   if (!in)
     return exit_fatal;
   auto results = initial_results(*in);
+  phases.walk = lap();
   const auto part = partition(comm, *in, options, results);
+  phases.partition = lap();
   // --fail-fast: a file the walk or rank 0's open refused stops the job before counting (the
   // results are the same on every rank, so every rank stops).
   const bool failed_early =
@@ -298,17 +307,20 @@ int run(const Communicator& comm, const Options& options) {
   }
   const std::size_t threads = options.threads ? options.threads : hypar::default_num_threads();
   const auto pieces = count(comm, part, options, threads);
+  phases.count = lap();
   std::uint64_t counted = 0;
   for (const auto& p : pieces)
     counted += p.stats.bytes();
+  phases.count_max = comm.reduce(phases.count, hypar::dist::maximum{}, 0);
   merge_on_root(comm, part, pieces, results);
   const std::uint64_t bytes = comm.all_reduce(counted, std::plus<>{});
+  phases.merge = lap();
   int code = exit_ok;
   if (root) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    code = report(results, options,
-                  hypar_stats::RunInfo{comm.size(), static_cast<int>(threads), seconds, bytes});
+    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
+    code = report(
+        results, options,
+        hypar_stats::RunInfo{comm.size(), static_cast<int>(threads), seconds, bytes, phases});
   }
   // Every rank leaves with rank 0's verdict, after rank 0 has printed.
   comm.broadcast(code, 0);

@@ -167,6 +167,11 @@ void write_json(std::ostream& out, const std::vector<FileResult>& files, const F
   j["threads"] = run.threads;
   j["seconds"] = run.seconds;
   j["bytes_per_second"] = run.seconds > 0 ? static_cast<double>(run.bytes) / run.seconds : 0.0;
+  j["phases"] = {{"walk", run.phases.walk},
+                 {"partition", run.phases.partition},
+                 {"count", run.phases.count},
+                 {"count_max", run.phases.count_max},
+                 {"merge", run.phases.merge}};
   out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 

@@ -26,6 +26,15 @@ struct RunInfo {
   int threads = 1;
   double seconds = 0;
   std::uint64_t bytes = 0;  ///< bytes read and counted
+  /// Seconds per phase, on rank 0 (each one ends where the next begins): `walk` (reading
+  /// --files-from and expanding the inputs, rank 0 alone, plus the broadcast of the list),
+  /// `partition` (rank 0 measures and cuts the files, then broadcasts the pieces), `count` (this
+  /// rank's counting, until its last chunk), `merge` (waiting for the slowest rank, gathering
+  /// every piece on rank 0 and merging them in file order). `count_max` is the slowest rank's
+  /// count; walk + partition + merge is the share that rank 0 carries for everybody.
+  struct Phases {
+    double walk = 0, partition = 0, count = 0, count_max = 0, merge = 0;
+  } phases;
 };
 
 enum class Format { table, csv, json };

@@ -137,6 +137,14 @@ try:
         j = json.loads(out)
         check(j["ranks"] == ranks, f"ranks {j['ranks']}")
         check(j["threads"] >= 1 and j["seconds"] >= 0 and j["bytes_per_second"] >= 0, "run facts")
+        ph = j["phases"]
+        check(sorted(ph) == ["count", "count_max", "merge", "partition", "walk"], f"phases {ph}")
+        check(all(v >= 0 for v in ph.values()), f"negative phase time: {ph}")
+        # the four consecutive phases lie inside the run's time; the slowest rank's count is at
+        # least rank 0's own
+        inside = ph["walk"] + ph["partition"] + ph["count"] + ph["merge"]
+        check(inside <= j["seconds"] * 1.0001 + 1e-6, f"phases {inside} > seconds {j['seconds']}")
+        check(ph["count_max"] >= ph["count"], f"count_max below rank 0's count: {ph}")
         check(len(j["files"]) == len(paths), "file count")
         for f, p in zip(j["files"], paths):
             check(f["path"] == p and f["error"] is None, f"{f['path']}")

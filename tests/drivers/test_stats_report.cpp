@@ -113,7 +113,7 @@ TEST(StatsReport, CsvFieldQuotesOnlyWhenNeeded) {
 TEST(StatsReport, JsonHasEveryFieldAndNullErrors) {
   const auto files = sample_files();
   std::ostringstream out;
-  RunInfo run{2, 3, 0.5, 1000};
+  RunInfo run{2, 3, 0.5, 1000, {0.01, 0.02, 0.25, 0.375, 0.125}};
   write_json(out, files, total_of(files), run);
   const auto j = nlohmann::json::parse(out.str());
   ASSERT_EQ(j["files"].size(), files.size());
@@ -127,6 +127,12 @@ TEST(StatsReport, JsonHasEveryFieldAndNullErrors) {
   EXPECT_EQ(j["threads"], 3);
   EXPECT_DOUBLE_EQ(j["seconds"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j["bytes_per_second"].get<double>(), 2000.0);
+  EXPECT_DOUBLE_EQ(j["phases"]["walk"].get<double>(), 0.01);
+  EXPECT_DOUBLE_EQ(j["phases"]["partition"].get<double>(), 0.02);
+  EXPECT_DOUBLE_EQ(j["phases"]["count"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["phases"]["count_max"].get<double>(), 0.375);
+  EXPECT_DOUBLE_EQ(j["phases"]["merge"].get<double>(), 0.125);
+  EXPECT_EQ(j["phases"].size(), 5u);
 }
 
 TEST(StatsReport, JsonSurvivesPathsThatAreNotUtf8) {

@@ -8,7 +8,7 @@ namespace hypar::dist::detail {
 void agree_on_failure(const Communicator& comm, const std::exception_ptr& local_failure) {
   // The lowest rank that failed, or size() if none: one MPI_Allreduce(MIN).
   const int mine = local_failure ? comm.rank() : comm.size();
-  const int first_failed = comm.all_reduce(mine, [](int a, int b) { return a < b ? a : b; });
+  const int first_failed = comm.all_reduce(mine, minimum{});
   if (first_failed == comm.size())
     return;
   if (local_failure)

@@ -201,7 +201,7 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
 }
 
 int agree_exit_code(const Communicator& comm, int local_code) {
-  return comm.all_reduce(local_code, [](int a, int b) { return a > b ? a : b; });
+  return comm.all_reduce(local_code, maximum{});
 }
 
 }  // namespace hypar::dist

@@ -16,8 +16,7 @@ Progress::Progress(const Communicator& comm, std::uint64_t local_total, std::str
   detail::check(MPI_Query_thread(&provided), "MPI_Query_thread");
   // Live only if every rank can: the ranks must post the same reductions.
   const int capable = provided >= MPI_THREAD_MULTIPLE ? 1 : 0;
-  live_ =
-      comm.size() > 1 && comm.all_reduce(capable, [](int a, int b) { return a < b ? a : b; }) == 1;
+  live_ = comm.size() > 1 && comm.all_reduce(capable, minimum{}) == 1;
   if (comm.rank() == 0) {
     if (!live_ && comm.size() > 1)
       label += " (rank 0's share)";

@@ -1,7 +1,9 @@
 // Communicator collectives against values every rank can compute locally.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <compare>
 #include <hypar/dist.hpp>
 #include <numeric>
 #include <string>
@@ -43,6 +45,43 @@ TEST(Communicator, AllReduceWithMpiOpsAndCustomOps) {
   EXPECT_EQ(comm.all_reduce(r + 1, concat), want);
   auto max = [](int a, int b) { return a > b ? a : b; };
   EXPECT_EQ(comm.all_reduce(comm.rank(), max), p - 1);
+}
+
+TEST(Communicator, MaximumAndMinimumMatchTheSequentialFold) {
+  auto comm = world();
+  const int p = comm.size();
+  // Values whose extremes sit on middle ranks, with negative and fractional ones, so that neither
+  // the first nor the last rank wins by position.
+  auto value_of = [](int rank) { return std::sin(rank * 2.3 + 0.7) * 1000.0; };
+  double want_max = value_of(0), want_min = value_of(0);
+  auto want_imax = static_cast<long long>(value_of(0)), want_imin = want_imax;
+  for (int i = 0; i < p; ++i) {
+    want_max = std::max(want_max, value_of(i));
+    want_min = std::min(want_min, value_of(i));
+    want_imax = std::max(want_imax, static_cast<long long>(value_of(i)));
+    want_imin = std::min(want_imin, static_cast<long long>(value_of(i)));
+  }
+  const double mine = value_of(comm.rank());
+  EXPECT_EQ(comm.all_reduce(mine, hypar::dist::maximum{}), want_max);
+  EXPECT_EQ(comm.all_reduce(mine, hypar::dist::minimum{}), want_min);
+  const auto imine = static_cast<long long>(mine);
+  EXPECT_EQ(comm.all_reduce(imine, hypar::dist::maximum{}), want_imax);
+  EXPECT_EQ(comm.all_reduce(imine, hypar::dist::minimum{}), want_imin);
+  const double at_root = comm.reduce(mine, hypar::dist::maximum{}, 0);
+  if (comm.rank() == 0) {
+    EXPECT_EQ(at_root, want_max);
+  }
+  // Not arithmetic: folded in rank order by the same function object (lexicographic order).
+  struct Ranked {
+    int parity, rank;
+    auto operator<=>(const Ranked&) const = default;
+  };
+  Ranked want{0, 0};
+  for (int i = 0; i < p; ++i)
+    want = std::max(want, Ranked{i % 2, i});
+  const auto top = comm.all_reduce(Ranked{comm.rank() % 2, comm.rank()}, hypar::dist::maximum{});
+  EXPECT_EQ(top.parity, want.parity);
+  EXPECT_EQ(top.rank, want.rank);
 }
 
 TEST(Communicator, ReduceOnEveryRoot) {

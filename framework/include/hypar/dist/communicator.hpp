@@ -15,6 +15,25 @@
 
 namespace hypar::dist {
 
+/// The larger of two values (`a < b ? b : a`), as a function object for `all_reduce` / `reduce`:
+/// on arithmetic types it becomes MPI_MAX (O(log p) messages), on others it is folded in rank
+/// order like any operation. Sequential equivalent: `std::max`. With NaNs among floating-point
+/// values the result is MPI's (unspecified), so keep NaNs out or reduce a custom operation.
+struct maximum {
+  template <class T>
+  constexpr const T& operator()(const T& a, const T& b) const {
+    return a < b ? b : a;
+  }
+};
+
+/// The smaller of two values (`b < a ? b : a`); MPI_MIN on arithmetic types. See `maximum`.
+struct minimum {
+  template <class T>
+  constexpr const T& operator()(const T& a, const T& b) const {
+    return b < a ? b : a;
+  }
+};
+
 namespace detail {
 
 /// The MPI datatype of an arithmetic type, or MPI_DATATYPE_NULL.
@@ -71,6 +90,10 @@ MPI_Op predefined_op() {
   } else if constexpr (std::is_integral_v<T> &&
                        (std::is_same_v<Op, std::bit_or<>> || std::is_same_v<Op, std::bit_or<T>>)) {
     return MPI_BOR;
+  } else if constexpr (std::is_same_v<Op, maximum>) {
+    return MPI_MAX;
+  } else if constexpr (std::is_same_v<Op, minimum>) {
+    return MPI_MIN;
   } else {
     return MPI_OP_NULL;
   }
@@ -125,9 +148,9 @@ class Communicator {
 
   /// Combines one value per rank with `op` and gives the result on every rank. Sequential
   /// equivalent: op(...op(op(v_0, v_1), v_2)..., v_p-1). Arithmetic types with std::plus,
-  /// std::multiplies, bit_and or bit_or use MPI's own operation (MPI_Allreduce: O(log p)
-  /// messages); any other associative op gathers all values (O(p) bytes each) and folds them in
-  /// rank order, the same on every rank.
+  /// std::multiplies, bit_and, bit_or, dist::maximum or dist::minimum use MPI's own operation
+  /// (MPI_Allreduce: O(log p) messages); any other associative op gathers all values (O(p) bytes
+  /// each) and folds them in rank order, the same on every rank.
   template <class T, class Op>
   T all_reduce(const T& value, Op op) const {
     detail::require_trivially_copyable<T>();

@@ -45,7 +45,8 @@ double lap(Clock::time_point& t0) {
 }
 
 /// Runs `body` and agrees across the ranks whether it failed anywhere; on failure every rank
-/// throws hypar::Error with all ranks' messages ("rank R: ...", joined). Collective.
+/// throws hypar::Error with all ranks' messages ("rank R: ...", joined). Collective: one
+/// MPI_Allreduce (O(log p)) when every rank succeeded; the messages travel only after a failure.
 template <class Body>
 void agreed(const Communicator& comm, Body&& body) {
   std::string error;
@@ -56,6 +57,8 @@ void agreed(const Communicator& comm, Body&& body) {
     if (error.empty())
       error = "unknown error";
   }
+  if (comm.all_reduce(error.empty() ? 0 : 1, dist::maximum{}) == 0)
+    return;
   std::vector<std::string> mine;
   if (!error.empty())
     mine.push_back(comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " + error : error);
@@ -437,7 +440,7 @@ RankResult sort_out_of_core(const Communicator& comm, RecordFiles& input, const 
       std::clamp<std::uint64_t>(o.memory / (16 * tagged * p), 1, o.buffer_records);
   const std::uint64_t run_cap = std::max<std::uint64_t>(o.memory / (4 * tagged), 2 * chunk * p);
   std::uint64_t rounds = (share.count + chunk - 1) / chunk;
-  rounds = comm.all_reduce(rounds, [](std::uint64_t a, std::uint64_t b) { return std::max(a, b); });
+  rounds = comm.all_reduce(rounds, dist::maximum{});
 
   long pid = static_cast<long>(::getpid());
   comm.broadcast(pid, 0);
@@ -510,8 +513,7 @@ RankResult sort_out_of_core(const Communicator& comm, RecordFiles& input, const 
   for (std::uint64_t round = 0; round < rounds; ++round) {
     // Every rank learns whether any failed before the round's exchange (a failed rank still
     // takes part in this agreement, so no rank waits alone in the all-to-all).
-    const int failed = comm.all_reduce(error.empty() && !pipeline_failed ? 0 : 1,
-                                       [](int a, int b) { return std::max(a, b); });
+    const int failed = comm.all_reduce(error.empty() && !pipeline_failed ? 0 : 1, dist::maximum{});
     if (failed != 0)
       break;
     std::vector<std::size_t> counts(static_cast<std::size_t>(p), 0);
@@ -662,9 +664,7 @@ SortFilesReport sort_files(const Communicator& comm, const std::vector<std::stri
   const RankResult mine = in_memory ? sort_in_memory(comm, input, share, output, o)
                                     : sort_out_of_core(comm, input, share, output, o);
   report.rank_records = comm.all_gather(mine.written);
-  const auto max_of = [&comm](double v) {
-    return comm.all_reduce(v, [](double a, double b) { return std::max(a, b); });
-  };
+  const auto max_of = [&comm](double v) { return comm.all_reduce(v, dist::maximum{}); };
   report.times.read = max_of(mine.times.read);
   report.times.sample = max_of(mine.times.sample);
   report.times.exchange = max_of(mine.times.exchange);
@@ -674,8 +674,7 @@ SortFilesReport sort_files(const Communicator& comm, const std::vector<std::stri
   report.times.write = max_of(mine.times.write);
   report.runs = comm.all_reduce(mine.runs, std::plus<>{});
   report.out_of_core = report.runs > 0;
-  report.peak_rss_bytes = comm.all_reduce(
-      peak_rss_bytes(), [](std::uint64_t a, std::uint64_t b) { return std::max(a, b); });
+  report.peak_rss_bytes = comm.all_reduce(peak_rss_bytes(), dist::maximum{});
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }
