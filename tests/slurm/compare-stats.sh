@@ -8,8 +8,9 @@
 # stderr) when not, 2 on usage errors.
 #
 # What may differ between the two runs and is therefore ignored:
-#   json   the run's "seconds", "bytes_per_second", "ranks" and "threads" keys
-#          (top level): the rest (files, total) must be equal as JSON values.
+#   json   the run's "seconds", "bytes_per_second", "phases" (seconds per phase),
+#          "ranks" and "threads" keys (top level): the rest (files, total) must
+#          be equal as JSON values.
 #   csv    nothing: byte-for-byte equal.
 #   table  lines matching HYPAR_COMPARE_IGNORE, an extended regex for timing
 #          and layout lines [seconds|/s\b|throughput|ranks|threads]; the other
@@ -26,7 +27,7 @@ case ${HYPAR_FORMAT:-table} in
 json)
     python3 - "$expected" "$actual" <<'PY'
 import difflib, json, sys
-VOLATILE = ("seconds", "bytes_per_second", "ranks", "threads")
+VOLATILE = ("seconds", "bytes_per_second", "phases", "ranks", "threads")
 def load(path):
     with open(path) as f:
         text = f.read()

@@ -27,11 +27,13 @@
 #                              script) and export SLURM_CONF; on failure: FAIL
 #                              "cluster", summary, exit 1
 #   poll                       fill STATE[id] and EXITC[id] ("rc:signal") from one
-#                              `scontrol -o show job`
+#                              `scontrol -o show job`; the tasks of a job array
+#                              also as STATE[ARRAYID.TASKID]
 #   terminal STATE             true for a state the job will not leave
 #   harness_wait_jobs DEADLINE JOB_TIMEOUT ID...
 #                              poll every 0.5 s until every job is terminal or
-#                              SECONDS reaches DEADLINE (then print squeue)
+#                              SECONDS reaches DEADLINE (then print squeue); an
+#                              ID may be an array task, ARRAYID.TASKID
 #   harness_stop_cluster       stop the cluster (FAIL "cluster-stop" on problems),
 #                              FAIL "leftovers" if a process still runs with $T/
 #                              on its command line
@@ -180,12 +182,18 @@ poll() {
         # stays PENDING with such a reason: count it as finished-failed
         if [[ $st == PENDING && $line =~ \ Reason=([A-Za-z_]+) ]]; then
             case ${BASH_REMATCH[1]} in
-            None | Priority | Resources | Dependency | BeginTime) ;;
+            None | Priority | Resources | Dependency | BeginTime | JobArrayTaskLimit) ;;
             *) st="NEVER_RUNNABLE(${BASH_REMATCH[1]})" ;;
             esac
         fi
         STATE[$id]=$st
         EXITC[$id]=$ec
+        # an array task that runs or ran (the tasks still pending share one
+        # record, ArrayTaskId=1-2: its first one is keyed, the others stay unknown)
+        if [[ $line =~ \ ArrayJobId=([0-9]+)\ ArrayTaskId=([0-9]+) ]]; then
+            STATE[${BASH_REMATCH[1]}.${BASH_REMATCH[2]}]=$st
+            EXITC[${BASH_REMATCH[1]}.${BASH_REMATCH[2]}]=$ec
+        fi
     done < <(timeout 15 scontrol -o show job 2>/dev/null)
 }
 terminal() { [[ $1 =~ ^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|NEVER_RUNNABLE.*)$ ]]; }

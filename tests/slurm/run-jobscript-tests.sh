@@ -502,22 +502,16 @@ check_array() {
         show_tail "$T/logs/$name-collect.err"
         return
     fi
-    local rows
-    rows=$(python3 - "$dir/summary.csv" "$dir/summary.json" "${ARRAY_LAYOUTS[*]}" <<'PY'
-import csv, json, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-runs = json.load(open(sys.argv[2]))["runs"]
-want = sorted(sys.argv[3].split())
-got = sorted(r["layout"] for r in rows)
-ok = got == want and len(runs) == len(rows) and all(r["exit"] == "0" and r["seconds"] for r in rows)
-print("ok" if ok else f"layouts {got} (want {want}), rows {rows}")
-PY
-    )
-    if [[ $rows != ok ]]; then
-        fail "$name" "summary.csv is not right: $rows"
+    # summary.csv/.json against the RxT.json and .rc files (seconds, speedup =
+    # t(1x1) / t, efficiency), and scaling.png a valid PNG (none without gnuplot)
+    local png=(--no-png)
+    command -v gnuplot >/dev/null 2>&1 && png=(--png 1280x560)
+    if ! why=$(timeout 30 python3 "$ROOT/tests/jobscripts/scaling_check.py" "$dir" --driver stats \
+        --layouts "${ARRAY_LAYOUTS[*]}" "${png[@]}" 2>&1); then
+        fail "$name" "collect-scaling.sh's summary is not right: $why"
         return
     fi
-    pass "$name" "array job $id, ${#ARRAY_LAYOUTS[@]} layouts, summary.csv ok"
+    pass "$name" "array job $id, ${#ARRAY_LAYOUTS[@]} layouts, collect-scaling.sh $why"
 }
 
 for name in "${selected[@]}"; do
