@@ -18,6 +18,7 @@
 #include <span>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace hypar_stats {
 
@@ -47,12 +48,28 @@ namespace {
 
 using hypar::dist::FileChunk;
 
-/// One read: a block of a chunk.
+/// One read: a block of a chunk, or a group of small whole files (`chunks` > 0), read and counted
+/// one after the other by one counter.
 struct Block {
-  std::size_t chunk = 0;
+  std::size_t chunk = 0;     // the (first) chunk
   std::uint64_t offset = 0;  // in the file
-  std::uint64_t length = 0;  // 0 for a chunk read to end of file
+  std::uint64_t length = 0;  // 0 for a chunk read to end of file; a group: the files' total
+  std::size_t chunks = 0;    // a group: chunks [chunk, chunk + chunks); 0: a plain block
 };
+
+/// A group holds at most this many files and bytes, so that a tree of small files still spreads
+/// over the counters (each group is read and counted by one of them).
+constexpr std::size_t max_group_files = 256;
+constexpr std::size_t max_group_bytes = std::size_t{1} << 20;
+/// The largest file a group takes: the size of a counter's own read buffer.
+constexpr std::size_t max_grouped_file_bytes = std::size_t{128} << 10;
+
+/// Whether `chunk` can join a group: a whole file, not empty (an empty file is read to its end),
+/// of at most max_grouped_file_bytes.
+bool groupable(const FileChunk& chunk) {
+  return !chunk.to_end_of_file() && chunk.offset == 0 && chunk.length > 0 &&
+         chunk.length == chunk.file_size && chunk.length <= max_grouped_file_bytes;
+}
 
 /// Reads up to `size` bytes at `offset`; returns the bytes read (fewer at end of file) or -errno.
 long long read_at(int fd, std::byte* buffer, std::size_t size, std::uint64_t offset) {
@@ -138,6 +155,7 @@ struct Filled {
   bool skipped = false;               ///< not read: an earlier file failed
   bool counted = false;               ///< a chunk read to EOF: `stats` is final
   hypar::kernels::TextStats stats{};  ///< when `counted`
+  std::size_t group = 0;              ///< a group of small files: chunks [chunk, chunk + group)
 };
 
 /// Reads a whole chunk of unknown size to end of file, counting it buffer by buffer.
@@ -178,6 +196,20 @@ std::vector<Piece> count_chunks(const std::vector<FileChunk>& chunks, const Engi
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     const FileChunk& chunk = chunks[c];
     const std::size_t before = blocks.size();
+    if (groupable(chunk)) {
+      // Small whole files share one read buffer and one hand-off: a tree of 100 000 files of a
+      // few KiB would otherwise cost several thread hand-offs per file, far more than its read.
+      Block* group = blocks.empty() ? nullptr : &blocks.back();
+      if (group && group->chunks > 0 && group->chunks < max_group_files &&
+          group->length + chunk.length <= max_group_bytes) {
+        group->length += chunk.length;
+        ++group->chunks;
+      } else {
+        blocks.push_back({c, 0, chunk.length, 1});
+      }
+      files[slot[c]].blocks_left += 1;
+      continue;
+    }
     if (chunk.to_end_of_file() || chunk.length == 0) {
       blocks.push_back({c, chunk.offset, 0});  // opened (and read to EOF) even when empty
     }
@@ -190,10 +222,52 @@ std::vector<Piece> count_chunks(const std::vector<FileChunk>& chunks, const Engi
 
   std::atomic<bool> failed{false};
   hypar::ThreadLocal<std::vector<Piece>> counted;
+  // A group is read by the counter that takes it, into that thread's own buffer (not the pool's:
+  // only readers may wait for those), file after file: opened, checked, read, closed, counted.
+  // The reader only passes it on, so the syscalls of a tree of small files, which outweigh their
+  // counting, run on every counting thread, not only on the readers.
+  hypar::ThreadLocal<Buffer> group_buffer;
+  auto count_group = [&](const Filled& group) {
+    Buffer& buffer = group_buffer.local();
+    if (!buffer)
+      buffer = std::make_unique_for_overwrite<std::byte[]>(max_grouped_file_bytes);
+    std::size_t bytes = 0;
+    for (std::size_t c = group.chunk; c < group.chunk + group.group; ++c) {
+      OpenFile& file = files[slot[c]];
+      if (options.stop_at_first_error && failed.load(std::memory_order_relaxed)) {
+        file.done_with_block();
+        continue;  // skipped: no piece
+      }
+      Piece piece;
+      piece.file_index = chunks[c].file_index;
+      std::call_once(file.once, [&] { file.open(chunks[c]); });
+      piece.error_code = file.error;
+      if (piece.error_code == 0) {
+        const auto length = static_cast<std::size_t>(chunks[c].length);
+        const long long got = read_at(file.fd, buffer.get(), length, 0);
+        if (got < 0) {
+          piece.error_code = static_cast<std::int32_t>(-got);
+        } else if (static_cast<std::size_t>(got) != length) {
+          piece.error_code = error_file_changed;  // end of file early: it shrank
+        } else {
+          piece.stats =
+              hypar::kernels::text_stats(std::span<const std::byte>(buffer.get(), length));
+          bytes += length;
+        }
+      }
+      if (piece.error_code != 0)
+        failed.store(true, std::memory_order_relaxed);
+      file.done_with_block();
+      counted.local().push_back(piece);
+    }
+    return bytes;
+  };
   auto read = [&](const Block& block) {
+    if (block.chunks > 0)  // a group: read by its counter
+      return Filled{block.chunk, 0, nullptr, 0, 0, false, false, {}, block.chunks};
     const FileChunk& chunk = chunks[block.chunk];
     OpenFile& file = files[slot[block.chunk]];
-    Filled filled{block.chunk, block.offset, nullptr, 0, 0, false, false, {}};
+    Filled filled{block.chunk, block.offset, nullptr, 0, 0, false, false, {}, 0};
     if (options.stop_at_first_error && failed.load(std::memory_order_relaxed)) {
       filled.skipped = true;
     } else {
@@ -223,6 +297,8 @@ std::vector<Piece> count_chunks(const std::vector<FileChunk>& chunks, const Engi
     return filled;
   };
   auto count = [&](Filled filled) {
+    if (filled.group > 0)
+      return count_group(filled);
     if (!filled.skipped) {
       Piece piece;
       piece.file_index = chunks[filled.chunk].file_index;

@@ -24,6 +24,14 @@
 // must get its full length: otherwise the file changed under the count and it becomes an error
 // row (error_file_changed), never a mix of two files. A file whose size read as 0 (an empty file,
 // or /proc/version) is one chunk, read to end of file by one reader.
+//
+// Small files: a whole file of at most 128 KiB is not a block of its own. Consecutive ones form a
+// group (up to 256 files or 1 MiB), which the reader passes on unread; the counter that takes it
+// opens, checks, reads and counts its files one after another into a buffer of its own (128 KiB
+// per counting thread, outside the pool: only readers wait for the pool's buffers). A tree of
+// 100 000 files of 1 KiB otherwise cost several thread hand-offs per file (2.5-5 s of yields and
+// context switches on one thread, against 0.9 s now), and its open/read/close calls, which
+// outweigh the counting, now run on every counting thread rather than on the readers alone.
 
 #include <cstddef>
 #include <cstdint>
@@ -78,7 +86,8 @@ std::size_t buffer_size(const EngineOptions& options);
 /// error_file_changed; bytes past a chunk's end are never read, except for a chunk to be read
 /// to end of file. `progress(n)` is called on the calling thread after every block of n bytes.
 /// Memory: at most buffer_count(threads) x buffer_size(options) for the buffers (below
-/// buffer_budget_bytes for up to 10 threads, then 64 KiB per buffer), plus one Piece per block.
+/// buffer_budget_bytes for up to 10 threads, then 64 KiB per buffer), 128 KiB per counting thread
+/// once it counts a group of small files, plus one Piece per block or small file.
 std::vector<Piece> count_chunks(const std::vector<hypar::dist::FileChunk>& chunks,
                                 const EngineOptions& options,
                                 const std::function<void(std::uint64_t)>& progress = {});

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -146,4 +147,83 @@ TEST(StatsEngine, BufferPoolIsLinearInThreadsAndWithinItsBudget) {
       EXPECT_LE(memory, buffer_count(threads) * (std::size_t{64} << 10)) << threads;
     }
   }
+}
+
+TEST(StatsEngine, TreeOfSmallFilesCountsEveryFileOnItsOwn) {
+  // Small whole files travel in groups of up to 256 files or 1 MiB, each read and counted by one
+  // counter (engine.cpp): every file must still get its own counts, a failing file its own error,
+  // and the files around it theirs. Sizes from 0 (read to end of file, not grouped) to 12 KiB,
+  // some at and just above the largest grouped file (128 KiB), and one big file cut into chunks.
+  std::vector<std::string> paths, texts;
+  std::vector<FileChunk> chunks;
+  std::uint64_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(seed >> 33);
+  };
+  const std::size_t files = 1500, big = 700, replaced = 321, removed = 977;
+  for (std::size_t i = 0; i < files; ++i) {
+    std::string text;
+    std::size_t size = i % 50 == 0 ? 0 : next() % 12000;
+    size = i == big ? (1u << 20) : i % 97 == 0 ? (128u << 10) + i % 2 : size;
+    while (text.size() < size) {  // words of 1-9 letters, spaces and tabs, newlines
+      const std::size_t r = next() % 16;
+      text += r < 10 ? std::string(1 + r % 9, static_cast<char>('a' + r)) : (r < 13 ? " " : "\n");
+      text += r == 15 ? "\t" : "";
+    }
+    text.resize(size);
+    paths.push_back(temp_path("tree-" + std::to_string(i) + ".txt"));
+    texts.push_back(text);
+    write_file(paths.back(), text);
+    for (auto chunk : measure(paths.back(), i == big ? 100000 : 1 << 30)) {
+      chunk.file_index = i;
+      chunks.push_back(chunk);
+    }
+  }
+  write_file(temp_path("replacement.txt"), texts[replaced]);  // same size, another inode
+  ASSERT_EQ(std::rename(temp_path("replacement.txt").c_str(), paths[replaced].c_str()), 0);
+  ASSERT_EQ(std::remove(paths[removed].c_str()), 0);
+
+  for (std::size_t threads : {1u, 3u}) {
+    EngineOptions options;
+    options.threads = threads;
+    options.buffer_bytes = 64 << 10;
+    const auto pieces = count_chunks(chunks, options);
+    ASSERT_EQ(pieces.size(), files) << threads << " threads";
+    for (std::size_t i = 0; i < files; ++i) {
+      const Piece& p = pieces[i];
+      ASSERT_EQ(p.file_index, i);
+      if (i == replaced) {
+        EXPECT_EQ(p.error_code, error_file_changed);
+        continue;
+      }
+      if (i == removed) {
+        EXPECT_EQ(p.error_code, ENOENT);
+        continue;
+      }
+      const std::string& t = texts[i];
+      std::uint64_t lines = 0, words = 0, longest = 0, width = 0;
+      bool in_word = false;
+      for (const char c : t) {
+        const bool space = c == ' ' || c == '\t' || c == '\n';
+        words += !space && !in_word ? 1 : 0;
+        in_word = !space;
+        if (c == '\n') {
+          ++lines;
+          width = 0;
+        } else {
+          width += c == '\t' ? 8 - width % 8 : 1;  // wc -L expands tabs to multiples of 8
+          longest = std::max(longest, width);
+        }
+      }
+      ASSERT_EQ(p.error_code, 0) << "file " << i;
+      EXPECT_EQ(p.offset, 0u);
+      EXPECT_EQ(p.stats.bytes(), t.size()) << "file " << i;
+      EXPECT_EQ(p.stats.lines(), lines) << "file " << i;
+      EXPECT_EQ(p.stats.words(), words) << "file " << i;
+      EXPECT_EQ(p.stats.max_line_length(), longest) << "file " << i;
+    }
+  }
+  for (const auto& path : paths)
+    std::remove(path.c_str());
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <hypar/dist/partition.hpp>
+#include <hypar/par.hpp>
 #include <optional>
 
 namespace hypar::dist {
@@ -131,12 +132,16 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
   std::vector<Measured> measured(paths.size());
   std::vector<Piece> pieces;
   if (comm.rank() == 0) {
-    for (std::size_t i = 0; i < paths.size(); ++i) {
+    // Every path measured and cut on its own, on rank 0's threads: a stat and an open are round
+    // trips to a network file system's metadata server, and rank 0 does them for every rank
+    // (100 000 small files on a local disk: 0.75 s on one thread). The pieces are then laid out
+    // in path order, so the result does not depend on the thread count.
+    std::vector<std::vector<std::uint64_t>> cuts(paths.size());
+    hypar::par_range(std::size_t{0}, paths.size()).with_min_len(16).for_each([&](std::size_t i) {
       std::optional<Fd> fd;
       status[i] = measure(paths[i], measured[i], fd);
       if (status[i] != 0)
-        continue;
-      const std::uint64_t size = measured[i].size;
+        return;
       const int file = fd->get();
       auto pread_at = [file](std::uint64_t offset, std::span<char> buffer) -> std::int64_t {
         for (;;) {
@@ -148,13 +153,14 @@ std::vector<FileChunk> partition_files(const Communicator& comm,
         }
       };
       int error = 0;
-      const auto cuts = record_cuts(size, options, pread_at, error);
-      if (error != 0) {
-        status[i] = error;
+      cuts[i] = record_cuts(measured[i].size, options, pread_at, error);
+      status[i] = error;
+    });
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (status[i] != 0)
         continue;
-      }
       std::uint64_t start = 0;
-      for (std::uint64_t cut : cuts) {
+      for (std::uint64_t cut : cuts[i]) {
         pieces.push_back({i, start, cut - start});
         start = cut;
       }
