@@ -73,6 +73,7 @@ usage_error() {
 }
 setup_error() {
   echo "soak: $*" >&2
+  [ -n "${out:-}" ] && [ -f "$out/summary.txt" ] && echo "soak: $*" >>"$out/summary.txt"
   exit 2
 }
 show_help() {
@@ -267,14 +268,17 @@ cleanup() {
   stop_long_runners
   if [ -n "$interrupted" ]; then
     elapsed_s
-    say "interrupted ($interrupted) in round $round after ${REPLY}s; logs in $out"
+    local where="round $round"
+    [ "$phase" = round ] || where=$phase
+    say "interrupted ($interrupted) in $where after ${REPLY}s; logs in $out"
   fi
+  # A round that failed keeps its inputs (the corpus, the records, the fields) to reproduce it.
   if [ -n "$work" ] && [ -d "$work" ]; then
-    if [ $passed -eq 1 ] || [ -n "$interrupted" ] || [ $self_test -eq 1 ]; then
-      rm -rf "$work"
-    else
-      rm -rf "$work/bin" "$work/tick"
+    if [ "$phase" = round ] && [ $passed -eq 0 ] && [ -z "$interrupted" ]; then
+      rm -rf "$work/bin" "$work/tick" "$work/curve"
       say "the inputs of round $round are kept in $work"
+    else
+      rm -rf "$work"
     fi
   fi
   exit "$rc"
@@ -606,6 +610,7 @@ if [ $self_test -eq 1 ]; then
   if [ $ok -eq 1 ]; then
     passed=1
     rm -rf "$out"
+    rmdir "${out%/*}" 2>/dev/null
     say "self-test: passed"
     exit 0
   fi
@@ -713,7 +718,7 @@ round_stress() {
     [ "$(passed_tests "$STEP_LOG")" != 0 ] ||
       fail "no test of ${stress_bin[$kind]##*/} matches ${stress_filter[$kind]} (a build older than the soak?)" "$STEP_LOG" "$STEP_CMD"
     n=$(exactly_once_items "$STEP_LOG")
-    [ "$n" -gt 0 ] || fail "the $kind stress tests checked no item (no 'exactly once' line)" "$STEP_LOG" "$STEP_CMD"
+    [ "$n" -gt 0 ] || fail "the $kind stress tests checked no item (no 'exactly once: N items' line: a build older than tests/support/stress_support.hpp's count?)" "$STEP_LOG" "$STEP_CMD"
     delivered[$kind]=$((${delivered[$kind]:-0} + n))
     round_items=$((round_items + n))
     n=$(passed_tests "$STEP_LOG")
