@@ -919,7 +919,6 @@ while :; do
   if [ $complete -eq 0 ]; then
     cut_note=" (round $round cut at the deadline)"
     say "$progress cut at the deadline"
-    rm -rf "$round_logs"
     break
   fi
   rounds_done=$round
