@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs the dependencies, checks the formatting of the C++ files
 # (scripts/format.sh --check: unformatted files fail the run at once, before any build), then
-# builds and tests four configurations: Release (every test), ASan+UBSan (every test), TSan (the
-# concurrency tests) and fuzz (clang 14: each libFuzzer target for a bounded time, and its saved
-# regression inputs; the executions per target are printed at the end).
+# builds and tests four configurations: Release (every test), ASan+UBSan (every test, then a
+# one-minute soak: scripts/soak.sh 1), TSan (the concurrency tests) and fuzz (clang 14: each
+# libFuzzer target for a bounded time, and its saved regression inputs; the executions per
+# target are printed at the end).
 #   scripts/test.sh                 all four
 #   scripts/test.sh release asan    only these presets
 # Environment: HYPAR_JOBS (build jobs, default: all CPUs), CTEST_ARGS (extra ctest arguments).
@@ -30,6 +31,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 status=0
 summary=()
 failed=()
+soak_out=build/asan/soak/test.sh
+soak_failed=0
 for preset in "${presets[@]}"; do
   echo "=== hypar: $preset: configure and build ===" >&2
   start=$SECONDS
@@ -44,6 +47,19 @@ for preset in "${presets[@]}"; do
     failed+=("$preset")
     status=1
   fi
+  # After the ASan tests, the soak: the stress tests and the drivers in a loop for a minute under
+  # ASan, every item delivered exactly once, results against references, memory steady.
+  if [ "$preset" = asan ]; then
+    echo "=== hypar: soak: scripts/soak.sh 1 ===" >&2
+    start=$SECONDS
+    if scripts/soak.sh 1 --out "$soak_out"; then
+      summary+=("soak: passed ($((SECONDS - start)) s)")
+    else
+      summary+=("soak: FAILED ($((SECONDS - start)) s)")
+      soak_failed=1
+      status=1
+    fi
+  fi
 done
 # The failures again at the very end, where a CI log's tail shows them: the names, then each
 # failed test run once more with its output (the last lines), which also tells a flaky failure
@@ -55,6 +71,10 @@ for preset in "${failed[@]}"; do
   echo "=== hypar: $preset: the failed tests rerun, with their output ===" >&2
   ctest --preset "$preset" --rerun-failed --output-on-failure 2>&1 | tail -n 120 >&2 || true
 done
+if [ $soak_failed -eq 1 ]; then
+  echo "=== hypar: soak: its failure (logs in $soak_out) ===" >&2
+  cat "$soak_out/summary.txt" >&2 || true
+fi
 # The fuzzers' executions, one line per target (tests/fuzz/run_fuzzer.sh writes them).
 for preset in "${presets[@]}"; do
   if [ "$preset" = fuzz ] && compgen -G "build/fuzz/tests/fuzz/stats/*.txt" >/dev/null; then

@@ -1,9 +1,11 @@
 #pragma once
-// Helpers shared by the channel and queue tests: item tags and the exactly-once / FIFO checker.
+// Helpers shared by the channel, queue and pipeline stress tests: item tags and the exactly-once
+// / FIFO checker.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -49,7 +51,9 @@ struct ConsumerLog {
   }
 };
 
-/// "" when the logs hold every item of `producers` x `per_producer` exactly once.
+/// "" when the logs hold every item of `producers` x `per_producer` exactly once. Then it also
+/// prints `exactly once: N items` on stdout: scripts/soak.sh sums these lines into the deliveries
+/// of its summary (a count that only a passed check adds to).
 inline std::string exactly_once(const std::vector<ConsumerLog>& logs, std::size_t producers,
                                 std::size_t per_producer) {
   std::vector<unsigned char> seen(producers * per_producer, 0);
@@ -72,6 +76,8 @@ inline std::string exactly_once(const std::vector<ConsumerLog>& logs, std::size_
     return "missing items: got " + std::to_string(total) + " of " +
            std::to_string(producers * per_producer);
   }
+  std::printf("exactly once: %zu items\n", total);
+  std::fflush(stdout);
   return "";
 }
 
