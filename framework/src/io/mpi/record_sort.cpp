@@ -224,10 +224,13 @@ struct Splitter {
 };
 
 /// The p - 1 splitters of the out-of-core sort: 1024 stratified samples from each rank's share
-/// (as many per rank as its share holds, at most), read straight from the files. Collective.
+/// (as many per rank as its share holds, at most), read straight from the files; fewer beyond
+/// 1024 ranks (at least 64), so that the all-gathered samples, which every rank holds and sorts,
+/// stay near 2^20 (18 MiB) instead of growing with p. Collective.
 std::vector<Splitter> sample_splitters(const Communicator& comm, RecordFiles& input,
                                        const RecordRange& share) {
-  constexpr std::uint64_t per_rank = 1024;
+  const std::uint64_t per_rank = std::clamp<std::uint64_t>(
+      (std::uint64_t{1} << 20) / static_cast<std::uint64_t>(comm.size()), 64, 1024);
   std::vector<Splitter> samples;
   agreed(comm, [&] {
     const std::uint64_t wanted = std::min(per_rank, share.count);
