@@ -80,6 +80,36 @@ void check_layout(const Communicator& world) {
 
 }  // namespace
 
+namespace detail {
+
+std::vector<std::pair<std::string, std::string>> lone_process_mpi_settings(
+    const std::function<const char*(const char*)>& lookup) {
+  auto set = [&lookup](const char* name) {
+    const char* value = lookup(name);
+    return value != nullptr;
+  };
+  // mpirun (Open MPI's own variables, and PMIx's), srun (PMIx or PMI-2), MPICH's hydra (PMI).
+  for (const char* launched : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                               "PMI_FD", "SLURM_STEP_NUM_TASKS"}) {
+    if (set(launched))
+      return {};
+  }
+  if (const char* off = lookup("HYPAR_SINGLETON_TUNING"); off && std::string(off) == "0")
+    return {};
+  std::vector<std::pair<std::string, std::string>> settings;
+  // No helper daemon (a singleton then cannot MPI_Comm_spawn); ob1 rather than UCX, whose probe
+  // of the network devices is most of the start-up; ob1 needs only the self transport here.
+  for (const auto& [name, value] :
+       {std::pair{"OMPI_MCA_ess_singleton_isolated", "1"}, std::pair{"OMPI_MCA_pml", "ob1"},
+        std::pair{"OMPI_MCA_btl", "self"}}) {
+    if (!set(name))
+      settings.emplace_back(name, value);
+  }
+  return settings;
+}
+
+}  // namespace detail
+
 Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
   const int wanted = level == ThreadLevel::multiple     ? MPI_THREAD_MULTIPLE
                      : level == ThreadLevel::serialized ? MPI_THREAD_SERIALIZED
@@ -89,6 +119,10 @@ Environment::Environment(int& argc, char**& argv, ThreadLevel level) {
   if (initialized) {
     detail::check(MPI_Query_thread(&provided_), "MPI_Query_thread");
   } else {
+#ifdef OPEN_MPI
+    for (const auto& [name, value] : detail::lone_process_mpi_settings(std::getenv))
+      ::setenv(name.c_str(), value.c_str(), 0);
+#endif
     detail::check(MPI_Init_thread(&argc, &argv, wanted, &provided_), "MPI_Init_thread");
     owns_ = true;
   }

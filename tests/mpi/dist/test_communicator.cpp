@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <compare>
+#include <cstdlib>
 #include <hypar/dist.hpp>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -294,6 +296,38 @@ TEST(Environment, AdoptsAnInitialisedMpi) {
     } catch (const hypar::Error& e) {
       EXPECT_NE(std::string(e.what()).find("MPI_THREAD_MULTIPLE"), std::string::npos) << e.what();
     }
+  }
+}
+
+TEST(Environment, LoneProcessSettingsOnlyWithoutALauncherAndNeverOverTheUsers) {
+  using Env = std::map<std::string, std::string>;
+  auto settings_for = [](const Env& env) {
+    auto lookup = [&env](const char* name) -> const char* {
+      const auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    };
+    Env out;
+    for (const auto& [name, value] : hypar::dist::detail::lone_process_mpi_settings(lookup))
+      EXPECT_TRUE(out.emplace(name, value).second) << name << " twice";
+    return out;
+  };
+  const Env lone = settings_for({{"HOME", "/root"}});
+  EXPECT_EQ(lone, (Env{{"OMPI_MCA_ess_singleton_isolated", "1"},
+                       {"OMPI_MCA_pml", "ob1"},
+                       {"OMPI_MCA_btl", "self"}}));
+  // What the user set stays theirs: only the others are added.
+  EXPECT_EQ(settings_for({{"OMPI_MCA_pml", "ucx"}, {"OMPI_MCA_btl", ""}}),
+            (Env{{"OMPI_MCA_ess_singleton_isolated", "1"}}));
+  // Started by a launcher (mpirun, srun with PMIx or PMI-2, hydra): nothing.
+  for (const char* launched : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                               "PMI_FD", "SLURM_STEP_NUM_TASKS"}) {
+    EXPECT_TRUE(settings_for({{launched, "0"}}).empty()) << launched;
+  }
+  EXPECT_TRUE(settings_for({{"HYPAR_SINGLETON_TUNING", "0"}}).empty());
+  EXPECT_EQ(settings_for({{"HYPAR_SINGLETON_TUNING", "1"}}), lone);
+  // Under mpiexec, the real environment is a launched one.
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) {
+    EXPECT_TRUE(hypar::dist::detail::lone_process_mpi_settings(std::getenv).empty());
   }
 }
 
