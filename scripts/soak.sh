@@ -763,6 +763,23 @@ same_as_wc() {
   diff "$work/wc.cols" "$work/stats.cols" >"$3" 2>&1
 }
 
+# One hypar-stats run of a round, checked against wc -lwcL ($work/wc.out):
+#   stats_step STEP PEAK_LABEL WHAT BYTES [LAUNCHER...] -- STATS_ARGS...
+stats_step() {
+  local step=$1 label=$2 what=$3 counted=$4 launcher=()
+  shift 4
+  while [[ $1 != -- ]]; do launcher+=("$1"); shift; done
+  shift
+  STEP_STDOUT=1
+  run_step "$step" "${drivers_env[@]}" "${launcher[@]}" "${peak[@]}" "$stats" "$@"
+  need_ok "$what"
+  record_peaks "$label" "$work/peak"
+  same_as_wc "$STEP_OUT" "$work/wc.out" "$work/stats.diff" ||
+    fail "$what differs from wc -lwcL (< wc, > hypar-stats): $(head -c 400 "$work/stats.diff")" "$STEP_LOG" "$STEP_CMD"
+  stats_runs=$((stats_runs + 1))
+  stats_bytes=$((stats_bytes + counted))
+}
+
 round_stats() {
   local d="$work/corpus" bytes
   make_corpus "$d"
@@ -770,26 +787,11 @@ round_stats() {
   xargs -d '\n' wc -lwcL <"$work/corpus.list" >"$work/wc.out"
   bytes=$(awk 'END { print $3 }' "$work/wc.out")
 
-  STEP_STDOUT=1
-  run_step stats-2ranks "${drivers_env[@]}" "${mpi[@]}" "${peak[@]}" \
-    "$stats" --chunk-size 64K --threads 2 --no-progress "$d"
-  need_ok "hypar-stats at 2 ranks"
-  record_peaks stats.np2 "$work/peak"
-  same_as_wc "$STEP_OUT" "$work/wc.out" "$work/stats.diff" ||
-    fail "hypar-stats at 2 ranks differs from wc -lwcL (< wc, > hypar-stats): $(head -c 400 "$work/stats.diff")" "$STEP_LOG" "$STEP_CMD"
-  stats_runs=$((stats_runs + 1))
-  stats_bytes=$((stats_bytes + bytes))
+  stats_step stats-2ranks stats.np2 "hypar-stats at 2 ranks" "$bytes" "${mpi[@]}" -- \
+    --chunk-size 64K --threads 2 --no-progress "$d"
   past_deadline && return 1
-
-  STEP_STDOUT=1
-  run_step stats-alone "${drivers_env[@]}" "${peak[@]}" \
-    "$stats" --chunk-size 64K --threads 2 --no-progress --files-from "$work/corpus.list"
-  need_ok "hypar-stats alone"
-  record_peaks stats.np1 "$work/peak"
-  same_as_wc "$STEP_OUT" "$work/wc.out" "$work/stats.diff" ||
-    fail "hypar-stats alone differs from wc -lwcL (< wc, > hypar-stats): $(head -c 400 "$work/stats.diff")" "$STEP_LOG" "$STEP_CMD"
-  stats_runs=$((stats_runs + 1))
-  stats_bytes=$((stats_bytes + bytes))
+  stats_step stats-alone stats.np1 "hypar-stats alone" "$bytes" -- \
+    --chunk-size 64K --threads 2 --no-progress --files-from "$work/corpus.list"
   fmt_mib $((bytes / 1024))
   round_notes+=("stats = wc (2 runs, $REPLY)")
   return 0

@@ -123,6 +123,8 @@ Case stats_case(const std::string& stats_args, std::uint64_t bytes, const std::s
   c.add("cat > /dev/null", {}, [=] { shell("cat " + inputs_arg + " > /dev/null"); });
   c.target("hypar-stats alone, 2 threads", "LC_ALL=C wc -lwcL", 40.0, "at least 40x wc");
   c.target("hypar-stats alone, 2 threads", "cat > /dev/null", 0.7, "at least 0.7x cat");
+  c.target("hypar-stats 1 rank x 2 threads", "LC_ALL=C wc -lwcL", 40.0,
+           "at least 40x wc under mpirun too");
   c.target("hypar-stats 2 ranks x 1 thread", "hypar-stats 1 rank x 2 threads", 0.9,
            "the MPI layout at least 0.9x the threaded one");
   return c;
