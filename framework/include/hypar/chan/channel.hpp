@@ -79,13 +79,13 @@ class Chan {
   void drop_sender() noexcept {
     if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       tx_gone_.store(true, std::memory_order_seq_cst);
-      not_empty_.notify();  // receivers: drain and finish
+      not_empty_.notify_after_rmw();  // receivers: drain and finish
     }
   }
   void drop_receiver() noexcept {
     if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       rx_gone_.store(true, std::memory_order_seq_cst);
-      not_full_.notify();  // senders: throw Disconnected
+      not_full_.notify_after_rmw();  // senders: throw Disconnected
       if (!rendezvous_)
         discard();
     }
@@ -96,8 +96,8 @@ class Chan {
     cancelled_.store(true, std::memory_order_seq_cst);
     rx_gone_.store(true, std::memory_order_seq_cst);
     tx_gone_.store(true, std::memory_order_seq_cst);
-    not_full_.notify();
-    not_empty_.notify();
+    not_full_.notify_after_rmw();
+    not_empty_.notify_after_rmw();
     discard();
   }
 
@@ -131,7 +131,7 @@ class Chan {
         break;
       not_full_.sleep(w);
     }
-    not_empty_.notify();
+    not_empty_.notify_after_rmw();
     if (rendezvous_)
       wait_taken(pos);
   }
@@ -146,7 +146,7 @@ class Chan {
     std::uint64_t pos = 0;
     if (!push(s, &pos))
       return false;
-    not_empty_.notify();
+    not_empty_.notify_after_rmw();
     return true;
   }
 
@@ -190,7 +190,7 @@ class Chan {
     if (!s)
       return std::nullopt;
     if (ring_)
-      not_full_.notify();  // a slot is free (and, rendezvous, an item was taken)
+      not_full_.notify_after_rmw();  // a slot is free (and, rendezvous, an item was taken)
     if constexpr (std::is_same_v<Stored, T>) {
       return s;
     } else {
@@ -235,7 +235,7 @@ class Chan {
     while (pop()) {
     }
     if (ring_)
-      not_full_.notify();
+      not_full_.notify_after_rmw();
   }
 
   /// Rendezvous: the item sent at ring position `pos` is taken once the ring's head passes it.

@@ -20,6 +20,12 @@
 // a load of the other index, so a slot that is merely mid-publication is retried, not misread.
 // force_push replaces the oldest item by moving head_ and tail_ together while the ring is full.
 //
+// Fast paths: try_push and try_pop inline only their uncontended case (one stamp load and one
+// CAS that wins) and leave the retry loops out of line. Left to GCC, the whole loop was not
+// inlined into the benchmark's callers, and the out-of-line try_pop returned its optional
+// through the stack with a 1-byte store read back by an 8-byte load (a store-forwarding stall):
+// 0.55 s against 0.37 s for 20 M items through a 2P2C ArrayQueue on one core.
+//
 // The stamp and value share a cache line with neighbouring slots; a value's constructor or
 // destructor runs outside any lock, on the thread that claimed the slot. T's move constructor
 // must not throw (a claimed slot must be published); channels box other types.
@@ -68,12 +74,18 @@ class Ring {
 
   /// Moves `v` into the ring and returns true, or returns false when the ring is full and leaves
   /// `v` untouched. `*pos` receives the position taken (rendezvous channels wait on it).
-  bool try_push(T& v, std::uint64_t* pos = nullptr) noexcept {
-    return push_or_else(v, pos, [this](Slot&, std::uint64_t tail) {
-      // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
-      seq_cst_fence();
-      return head_.load(std::memory_order_relaxed) + one_lap_ == tail;
-    });
+  /// The uncontended case (the slot at the tail is free and the CAS wins) is inlined into the
+  /// caller; everything else goes to the out-of-line loop (see fast paths in the note).
+  [[gnu::always_inline]] bool try_push(T& v, std::uint64_t* pos = nullptr) noexcept {
+    std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+    Slot& slot = slots_[index(tail)];
+    if (slot.stamp.load(std::memory_order_acquire) == tail &&
+        tail_.compare_exchange_weak(tail, next(tail), std::memory_order_seq_cst,
+                                    std::memory_order_relaxed)) {
+      fill(slot, tail, v, pos);
+      return true;
+    }
+    return try_push_slow(v, pos);
   }
 
   /// Like try_push, but when the ring is full the oldest item is removed and returned.
@@ -100,35 +112,17 @@ class Ring {
     return old;
   }
 
-  /// Removes the oldest item, or returns nullopt when the ring is empty.
-  std::optional<T> try_pop() noexcept {
-    Backoff backoff;
+  /// Removes the oldest item, or returns nullopt when the ring is empty. The uncontended case is
+  /// inlined into the caller, the rest is out of line (as try_push).
+  [[gnu::always_inline]] std::optional<T> try_pop() noexcept {
     std::uint64_t head = head_.load(std::memory_order_relaxed);
-    for (;;) {
-      Slot& slot = slots_[index(head)];
-      const std::uint64_t stamp = slot.stamp.load(std::memory_order_acquire);
-      if (stamp == head + 1) {
-        if (head_.compare_exchange_weak(head, next(head), std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
-          T* p = value(slot);
-          std::optional<T> out(std::move(*p));
-          p->~T();
-          slot.stamp.store(head + one_lap_, std::memory_order_release);
-          return out;
-        }
-        backoff.spin();
-      } else if (stamp == head) {
-        // Nothing published here yet: empty, unless tail_ moved (a push is mid-publication).
-        seq_cst_fence();
-        if (tail_.load(std::memory_order_relaxed) == head)
-          return std::nullopt;
-        backoff.spin();
-        head = head_.load(std::memory_order_relaxed);
-      } else {
-        backoff.snooze();
-        head = head_.load(std::memory_order_relaxed);
-      }
+    Slot& slot = slots_[index(head)];
+    if (slot.stamp.load(std::memory_order_acquire) == head + 1 &&
+        head_.compare_exchange_weak(head, next(head), std::memory_order_seq_cst,
+                                    std::memory_order_relaxed)) {
+      return take(slot, head);
     }
+    return try_pop_slow();
   }
 
   /// The number of items (a snapshot; exact when no operation runs concurrently).
@@ -164,6 +158,56 @@ class Ring {
     alignas(T) unsigned char storage[sizeof(T)];
   };
 
+  /// Constructs `v` in `slot`, claimed at position `tail`, and publishes it.
+  void fill(Slot& slot, std::uint64_t tail, T& v, std::uint64_t* pos) noexcept {
+    ::new (static_cast<void*>(slot.storage)) T(std::move(v));
+    slot.stamp.store(tail + 1, std::memory_order_release);
+    if (pos != nullptr)
+      *pos = tail;
+  }
+  /// Moves the item out of `slot`, claimed at position `head`, and hands the slot on.
+  std::optional<T> take(Slot& slot, std::uint64_t head) noexcept {
+    T* p = value(slot);
+    std::optional<T> out(std::move(*p));
+    p->~T();
+    slot.stamp.store(head + one_lap_, std::memory_order_release);
+    return out;
+  }
+
+  [[gnu::noinline]] bool try_push_slow(T& v, std::uint64_t* pos) noexcept {
+    return push_or_else(v, pos, [this](Slot&, std::uint64_t tail) {
+      // The slot still holds the item of the previous lap: full, unless head_ moved meanwhile.
+      seq_cst_fence();
+      return head_.load(std::memory_order_relaxed) + one_lap_ == tail;
+    });
+  }
+
+  [[gnu::noinline]] std::optional<T> try_pop_slow() noexcept {
+    Backoff backoff;
+    std::uint64_t head = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      Slot& slot = slots_[index(head)];
+      const std::uint64_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (stamp == head + 1) {
+        if (head_.compare_exchange_weak(head, next(head), std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          return take(slot, head);
+        }
+        backoff.spin();
+      } else if (stamp == head) {
+        // Nothing published here yet: empty, unless tail_ moved (a push is mid-publication).
+        seq_cst_fence();
+        if (tail_.load(std::memory_order_relaxed) == head)
+          return std::nullopt;
+        backoff.spin();
+        head = head_.load(std::memory_order_relaxed);
+      } else {
+        backoff.snooze();
+        head = head_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
   /// The producer loop of try_push and force_push: claims the tail position and moves `v` into
   /// its slot (returns true). When the slot still holds the previous lap's item, calls
   /// `when_full(slot, tail)`: true means it has finished the push its own way (given up, or
@@ -178,10 +222,7 @@ class Ring {
       if (stamp == tail) {
         if (tail_.compare_exchange_weak(tail, next(tail), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
-          ::new (static_cast<void*>(slot.storage)) T(std::move(v));
-          slot.stamp.store(tail + 1, std::memory_order_release);
-          if (pos != nullptr)
-            *pos = tail;
+          fill(slot, tail, v, pos);
           return true;
         }
         backoff.spin();
