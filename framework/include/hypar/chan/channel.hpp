@@ -224,13 +224,17 @@ class Chan {
       return std::make_unique<T>(std::move(v));
     }
   }
-  bool push(Stored& s, std::uint64_t* pos) {
+  // Both always inlined, so the ring's fast paths reach send and recv (an out-of-line pop
+  // returned its optional through the stack, as the ring's try_pop did; ring.hpp's note).
+  [[gnu::always_inline]] bool push(Stored& s, std::uint64_t* pos) {
     if (ring_)
       return ring_->try_push(s, pos);
     list_->push(s);
     return true;
   }
-  std::optional<Stored> pop() noexcept { return ring_ ? ring_->try_pop() : list_->try_pop(); }
+  [[gnu::always_inline]] std::optional<Stored> pop() noexcept {
+    return ring_ ? ring_->try_pop() : list_->try_pop();
+  }
   void discard() noexcept {
     while (pop()) {
     }
