@@ -61,15 +61,32 @@ for preset in "${presets[@]}"; do
     fi
   fi
 done
-# The failures again at the very end, where a CI log's tail shows them: the names, then each
-# failed test run once more with its output (the last lines), which also tells a flaky failure
-# (passes on the rerun) from a steady one.
+# The failures again at the very end, where a CI log's tail shows them: the names, each failed
+# test once more (which tells a flaky failure, passing on the rerun, from a steady one), and then,
+# last, what each printed when it failed in the full run (the rerun overwrites ctest's log, so
+# those lines are cut out of it first).
+first_output() {  # $1: ctest's LastTest.log, $2: a test's name; prints the test's block
+  awk -v name="$2" '
+    /^[0-9]+\/[0-9]+ Test: / { on = (substr($0, index($0, "Test: ") + 6) == name) }
+    on { print }
+    on && /^<end of output>$/ { on = 0 }' "$1"
+}
 for preset in "${failed[@]}"; do
-  list="build/$preset/Testing/Temporary/LastTestsFailed.log"
+  dir="build/$preset/Testing/Temporary"
+  [ -f "$dir/LastTest.log" ] && cp "$dir/LastTest.log" "$dir/FullRun.log"
+  [ -f "$dir/LastTestsFailed.log" ] && cp "$dir/LastTestsFailed.log" "$dir/FullRunFailed.log"
   echo "=== hypar: $preset: failed tests ===" >&2
-  [ -f "$list" ] && cat "$list" >&2
-  echo "=== hypar: $preset: the failed tests rerun, with their output ===" >&2
-  ctest --preset "$preset" --rerun-failed --output-on-failure 2>&1 | tail -n 120 >&2 || true
+  [ -f "$dir/LastTestsFailed.log" ] && cat "$dir/LastTestsFailed.log" >&2
+  echo "=== hypar: $preset: the failed tests rerun ===" >&2
+  ctest --preset "$preset" --rerun-failed --output-on-failure 2>&1 | tail -n 40 >&2 || true
+done
+for preset in "${failed[@]}"; do
+  dir="build/$preset/Testing/Temporary"
+  [ -f "$dir/FullRun.log" ] && [ -f "$dir/FullRunFailed.log" ] || continue
+  while IFS=: read -r _ name; do
+    echo "=== hypar: $preset: $name as it failed in the full run (its last lines) ===" >&2
+    first_output "$dir/FullRun.log" "$name" | tail -n 60 >&2
+  done <"$dir/FullRunFailed.log"
 done
 if [ $soak_failed -eq 1 ]; then
   echo "=== hypar: soak: its failure (logs in $soak_out) ===" >&2
