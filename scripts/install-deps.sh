@@ -17,7 +17,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools python3-h5py python3-numpy python3-pil
   libeigen3-dev libboost-dev libgtest-dev libgmock-dev libtbb-dev
   zlib1g-dev libpng-dev libcli11-dev nlohmann-json3-dev
-  slurm-wlm munge gnuplot-nox
+  slurm-wlm munge gnuplot-nox strace
   coreutils procps iproute2
   cargo rustc librust-rayon-dev librust-crossbeam-dev librust-parking-lot-dev librust-fxhash-dev
   clang libclang-rt-14-dev libfuzzer-14-dev libomp-14-dev

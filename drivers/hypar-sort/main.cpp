@@ -2,14 +2,15 @@
 // compatible. Thin: parse flags, call the framework (records::Generator, records::sort_files,
 // records::summarize / merge / valsort_report, io::SharedOutput), print on rank 0.
 //
-//   mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [-b FIRST] RECORDS OUT
-//   mpirun -n R hypar-sort sort INPUT... -o OUTPUT [--memory SIZE] [--tmp DIR] [--parts]
+//   mpirun -n R hypar-sort gen [-a] [-s] [--teragen] [--fsync] [-b FIRST] RECORDS OUT
+//   mpirun -n R hypar-sort sort INPUT... -o OUTPUT [--memory SIZE] [--tmp DIR] [--parts] [--fsync]
 //   mpirun -n R hypar-sort check FILE... [-o SUMMARY]   |   hypar-sort check -s SUMMARY
 //
 // gen: every rank generates its contiguous share of the records (one skip-ahead, no
 //   communication) buffer by buffer and writes it at 100 x its first index into the shared
 //   output (io::SharedOutput: a temporary name, renamed only when every rank succeeded; OUT is
-//   never left partial). --parts: every rank writes its share to its own OUT.part-NNNNN.
+//   never left partial; --fsync: on the disk before the rename). --parts: every rank writes its
+//   share to its own OUT.part-NNNNN.
 // sort: records::sort_files (io/record_sort.hpp) inside a thread pool of --threads; the summary
 //   (records, per-phase seconds, peak memory) on stdout, progress on stderr.
 // check: rank 0 measures the inputs (regular files, sizes multiples of 100 bytes); the ranks split
@@ -85,7 +86,7 @@ int run_gen(const Communicator& comm, const Options& o) {
 
   std::unique_ptr<hypar::io::SharedOutput> out;
   try {
-    out = std::make_unique<hypar::io::SharedOutput>(comm, g.output, g.parts);
+    out = std::make_unique<hypar::io::SharedOutput>(comm, g.output, g.parts, g.fsync);
   } catch (const hypar::Error& e) {  // the same message on every rank
     if (root)
       std::fprintf(stderr, "hypar-sort: gen: %s: %s\nhypar-sort: gen: %s%s not written\n",
@@ -187,6 +188,7 @@ int run_sort(const Communicator& comm, const Options& o, std::size_t threads) {
   options.memory = so.memory != 0 ? so.memory : default_memory(comm);
   options.tmp_dir = so.tmp_dir;
   options.parts = so.parts;
+  options.sync = so.fsync;
   options.buffer_records = o.buffer_records;
   // Progress on rank 0: its share of the records (an even split), read and then written.
   std::optional<hypar::Progress> progress;

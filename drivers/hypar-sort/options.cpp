@@ -9,6 +9,13 @@
 namespace hypar_sort {
 namespace {
 
+/// gen's and sort's --fsync. Without it the output is still atomic for every failure of the job
+/// (temporary name, rename when complete); GNU sort and gensort write the final name directly.
+const char* const kFsyncHelp =
+    "fsync the output (and its directory) before it appears under its name, so that it survives "
+    "a crash of the machine too (default: not, as GNU sort and gensort; the rename alone keeps "
+    "it atomic for any failure of the job)";
+
 /// A size in bytes: digits with an optional binary suffix K, M, G or T (as GNU sort -S takes
 /// them: 512M, 2G), at least 1 and at most 2^62 bytes.
 bool parse_size(const std::string& text, std::uint64_t& out) {
@@ -89,6 +96,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   gen->add_flag("--parts", o.gen.parts,
                 "one file per rank, OUT.part-00000, OUT.part-00001, ..., whose concatenation is "
                 "the records in order");
+  gen->add_flag("--fsync", o.gen.fsync, kFsyncHelp);
   gen->add_option("-b", first, "gensort -b: the first record number (default 0)")
       ->type_name("FIRST");
   gen->add_option("RECORDS", records, "number of records")->required();
@@ -130,6 +138,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->type_name("DIR");
   sort->add_flag("--parts", o.sort.parts,
                  "one file per rank, OUTPUT.part-00000, ..., whose concatenation is sorted");
+  sort->add_flag("--fsync", o.sort.fsync, kFsyncHelp);
   sort->add_option("--threads", threads_text,
                    "threads per rank (default: HYPAR_NUM_THREADS, OMP_NUM_THREADS or the cores)")
       ->type_name("N");

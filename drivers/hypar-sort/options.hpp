@@ -17,6 +17,7 @@ struct GenOptions {
   bool skew = false;     ///< -s: gensort's skewed keys
   bool teragen = false;  ///< --teragen: Hadoop TeraGen's layout
   bool parts = false;    ///< --parts: OUT.part-NNNNN per rank instead of one file
+  bool fsync = false;    ///< --fsync: the output on the disk before it is renamed
   std::uint64_t first = 0;
   std::uint64_t records = 0;
   std::string output;
@@ -36,6 +37,7 @@ struct SortOptions {
   std::uint64_t memory = 0;         ///< --memory in bytes; 0: half the RAM over the ranks
   std::string tmp_dir;              ///< --tmp ("" = the output's directory)
   bool parts = false;               ///< --parts: OUTPUT.part-NNNNN per rank
+  bool fsync = false;               ///< --fsync: the output on the disk before it is renamed
   std::size_t threads = 0;          ///< --threads per rank (0: the default)
   std::optional<bool> progress;     ///< --progress / --no-progress (default: when stderr is a tty)
 };

@@ -17,6 +17,8 @@ small buffers so the chunking is exercised. Bad inputs and outputs: exit codes, 
 output. Prints 'N passed, M failed' last and exits non-zero when anything failed."""
 import json
 import os
+import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -412,6 +414,59 @@ def _():
     code, out, err = run(["--format", "json", "-q", "check", "c-sorted.dat"])
     c = json.loads(out)
     check(code == 0 and c["ordered"] and c["checksum"] == gen_sum, f"check {c}, gen's {gen_sum}")
+
+
+def fsyncs(args, output, parts=False):
+    """Runs hypar-sort ARGS under strace; (exit code, stderr, the fsyncs of OUTPUT's temporary
+    files, the fsyncs of its folder). strace -y names each fsync's file."""
+    trace = path("fsync.trace")
+    p = subprocess.run(["strace", "-f", "-y", "-qq", "-e", "trace=fsync", "-o", trace] + mpiexec +
+                       [tool] + [str(a) for a in args], capture_output=True, timeout=TIMEOUT,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"), cwd=work)
+    with open(trace) as f:
+        # Each call once, whole or as its "<unfinished ...>" half (its result: the exit code).
+        calls = re.findall(r"fsync\(\d+<([^>]*)>", f.read())
+    os.remove(trace)
+    temporary = re.compile(re.escape("." + output) + (r"\.part-\d{5}" if parts else "") +
+                           r"\.tmp-\d+")
+    files = [c for c in calls if temporary.fullmatch(os.path.basename(c))]
+    folder = [c for c in calls if c == os.path.realpath(work)]
+    return p.returncode, p.stderr.decode("utf-8", "replace"), files, folder
+
+
+@case("--fsync: gen and sort (in memory, out of core, parts) fsync every rank's output and its "
+      "folder before the rename, and without it nothing; the outputs are the same")
+def _():
+    if shutil.which("strace") is None:
+        skip("strace is not installed (scripts/install-deps.sh installs it)")
+    for sync in (False, True):
+        flag = ["--fsync"] if sync else []
+        tag = "s-" if sync else "p-"
+        code, err, files, folder = fsyncs(["gen", "-q"] + flag + [N, tag + "gen.dat"],
+                                          tag + "gen.dat")
+        check(code == 0, f"gen {flag}: exit {code}: {err}")
+        check(len(files) == (ranks if sync else 0) and len(folder) == (1 if sync else 0),
+              f"gen {flag}: fsyncs of the output {files}, of its folder {folder}")
+        for extra, what in (([], "in-memory"), (["--memory", "256K"], "out-of-core"),
+                            (["--parts"], "parts")):
+            out = tag + what + ".dat"
+            parts = extra == ["--parts"]
+            code, err, files, folder = fsyncs(["sort", "--no-progress"] + flag + extra +
+                                              [tag + "gen.dat", "-o", out], out, parts)
+            check(code == 0, f"sort {what} {flag}: exit {code}: {err}")
+            # One file: every rank syncs it, rank 0 renames it; parts: every rank both.
+            want_folder = (ranks if parts else 1) if sync else 0
+            check(len(files) == (ranks if sync else 0) and len(folder) == want_folder,
+                  f"sort {what} {flag}: fsyncs of the output {files}, of its folder {folder}")
+    want = stable_sorted(read("p-gen.dat"))
+    check(read("s-gen.dat") == read("p-gen.dat"), "gen --fsync wrote other bytes")
+    for what in ("in-memory", "out-of-core"):
+        check(read(f"s-{what}.dat") == want, f"sort {what} --fsync: not the stable sort")
+        check(read(f"p-{what}.dat") == want, f"sort {what}: not the stable sort")
+    for tag in ("s-", "p-"):
+        check(b"".join(read(f"{tag}parts.dat.part-{r:05d}") for r in range(ranks)) == want,
+              f"sort --parts ({tag}): the parts do not concatenate to the stable sort")
+    check(leftovers() == [], f"temporaries left: {leftovers()}")
 
 
 @case("sort out of core: --memory far below the input, runs spilled to --tmp, same output")

@@ -603,7 +603,7 @@ def group_faults():
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=work,
                                env=LOCAL_ENV)
 
-        def ready():  # the sorted output is being written (under its temporary name, ~0.3 s)
+        def ready():  # the sorted output is being written (under its temporary name, ~0.2 s)
             return any(f.startswith(".big-sorted.dat.tmp-") for f in os.listdir(work))
         try:
             code, err, detected, gone = kill_one_rank(job, opts.sort, 1, 1, ready)

@@ -1,4 +1,5 @@
 // Positioned whole-buffer I/O and temporary names (io/files.hpp).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +52,24 @@ std::string temporary_path(const std::string& target, long id) {
   if (name.empty() || name == "." || name == "..")
     throw Error(target + ": not a file name");
   return dir + "." + name + ".tmp-" + std::to_string(id);
+}
+
+std::string sync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0)
+    return std::strerror(errno);
+  std::string error;
+  if (::fsync(fd) != 0 && !(directory && errno == EINVAL))
+    error = std::strerror(errno);
+  ::close(fd);
+  return error;
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::string part_path(const std::string& target, int index) {

@@ -24,6 +24,14 @@ void pwrite_exact(int fd, const std::string& path, const void* data, std::size_t
 /// hypar::Error when `target` names no file (empty, or ends in '/', "." or "..").
 std::string temporary_path(const std::string& target, long id);
 
+/// fsync of the file or (with `directory`) the directory at `path`: its data, or its entries
+/// (a rename into it), are on the disk when this returns. Returns the errno text on failure and
+/// "" on success; a directory whose file system cannot sync one (EINVAL) counts as synced.
+std::string sync_path(const std::string& path, bool directory);
+
+/// The directory holding `path` ("." for a bare name): where its rename lands.
+std::string directory_of(const std::string& path);
+
 /// "TARGET.part-NNNNN": the name of part `index` of a set of part files (Hadoop's and the Sort
 /// Benchmark's convention; five digits, more when index exceeds 99999).
 std::string part_path(const std::string& target, int index);

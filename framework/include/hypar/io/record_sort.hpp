@@ -41,6 +41,9 @@ struct SortFilesOptions {
   std::string tmp_dir;
   /// Write one part file per rank (OUTPUT.part-NNNNN, concatenated in order) instead of one file.
   bool parts = false;
+  /// fsync the output before it is renamed, so that it survives a crash of the machine too
+  /// (io::SharedOutput's durability note); off, the rename alone keeps it atomic for the program.
+  bool sync = false;
   /// Records per read, spill, merge and write buffer (each a few MB; bounded memory).
   std::uint64_t buffer_records = 40960;
   /// Counts records read and written (rank 0's own share, twice); may be null.
@@ -55,7 +58,7 @@ struct SortPhaseTimes {
   double local_sort = 0;  ///< sorting on each rank (out of core: sorting the runs)
   double spill = 0;       ///< writing runs to tmp_dir (out of core only)
   double merge = 0;       ///< merging runs into the output (out of core only)
-  double write = 0;       ///< writing the output, fsync and rename included
+  double write = 0;       ///< writing the output and its rename (and fsync, when asked)
 };
 
 /// What sort_files did (the same on every rank).

@@ -17,6 +17,7 @@
 #include <hypar/core/interrupt.hpp>
 #include <hypar/dist/error.hpp>
 #include <hypar/dist/timeout.hpp>
+#include <hypar/io/files.hpp>
 #include <hypar/io/hdf5.hpp>
 #include <span>
 #include <stdexcept>
@@ -301,17 +302,13 @@ std::string errno_text(int code) {
   return std::strerror(code);
 }
 
-fs::path directory_of(const fs::path& path) {
-  return path.has_parent_path() ? path.parent_path() : fs::path(".");
-}
-
 /// Rank 0's checks of the destination, and the temporary file created (empty) by the OS, so an
 /// unwritable or missing directory is reported with errno's words rather than MPI-IO's.
 void create_temporary(const fs::path& path, const fs::path& temporary) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw StepError("it is a directory");
-  const fs::path dir = directory_of(path);
+  const fs::path dir = fs::path(directory_of(path.string()));
   const fs::file_status st = fs::status(dir, ec);
   if (!fs::exists(st))
     throw StepError("the directory '" + dir.string() + "' does not exist");
@@ -323,19 +320,6 @@ void create_temporary(const fs::path& path, const fs::path& temporary) {
                     "': " + errno_text(errno));
   }
   ::close(fd);
-}
-
-/// fsync of a file or directory; the errno text on failure ("" on success). Directories whose
-/// file system cannot sync them (EINVAL) count as synced.
-std::string sync_path(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0)
-    return errno_text(errno);
-  std::string error;
-  if (::fsync(fd) != 0 && !(directory && errno == EINVAL))
-    error = errno_text(errno);
-  ::close(fd);
-  return error;
 }
 
 void write_scalar_attribute(hid_t dataset, const std::string& name, const FieldAttribute& value) {
@@ -375,7 +359,8 @@ void set_write_fault(WriteFault fault, int rank, bool crash) {
 }
 
 std::filesystem::path temporary_path(const std::filesystem::path& path, long pid) {
-  return directory_of(path) / ("." + path.filename().string() + ".tmp-" + std::to_string(pid));
+  return fs::path(directory_of(path.string())) /
+         ("." + path.filename().string() + ".tmp-" + std::to_string(pid));
 }
 
 }  // namespace detail
@@ -457,7 +442,7 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
     if (::statvfs(temporary.c_str(), &fs_info) == 0) {
       const double free = static_cast<double>(fs_info.f_bavail) * fs_info.f_frsize;
       if (free < needed) {
-        throw StepError("not enough free space in '" + directory_of(path).string() +
+        throw StepError("not enough free space in '" + directory_of(path.string()) +
                         "': the file needs about " +
                         std::to_string(static_cast<long long>(needed)) + " bytes, " +
                         std::to_string(static_cast<long long>(free)) + " are free");
@@ -567,7 +552,7 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
   error = run_step(comm, [&] {
     if (!root)
       return;
-    std::string e = sync_path(temporary, false);
+    std::string e = sync_path(temporary.string(), false);
     if (!e.empty())
       throw StepError("cannot sync '" + temporary.string() + "': " + e);
     maybe_inject(detail::WriteFault::rename, comm, "instead of renaming the file");
@@ -575,10 +560,10 @@ void write_field(const std::filesystem::path& path, const dist::Field2D<double>&
       throw StepError("cannot rename '" + temporary.string() + "' to it: " + errno_text(errno));
     }
     renamed = true;
-    e = sync_path(directory_of(path), true);
+    e = sync_path(directory_of(path.string()), true);
     if (!e.empty()) {
       throw StepError("the new file is in place, but syncing its directory '" +
-                      directory_of(path).string() + "' failed: " + e);
+                      directory_of(path.string()) + "' failed: " + e);
     }
   });
   if (!error.empty()) {

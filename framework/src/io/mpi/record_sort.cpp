@@ -168,7 +168,7 @@ RankResult sort_in_memory(const Communicator& comm, RecordFiles& input, const Re
   for (int r = 0; r < comm.rank(); ++r)
     before += held[static_cast<std::size_t>(r)];
   const std::uint64_t base = o.parts ? 0 : before * record_size;
-  io::SharedOutput out(comm, output, o.parts);
+  io::SharedOutput out(comm, output, o.parts, o.sync);
   std::string error;
   try {
     const std::uint64_t n = local.size();
@@ -613,7 +613,7 @@ RankResult sort_out_of_core(const Communicator& comm, RecordFiles& input, const 
   for (int r = 0; r < comm.rank(); ++r)
     before += held[static_cast<std::size_t>(r)];
   const std::uint64_t base = o.parts ? 0 : before * record_size;
-  io::SharedOutput out(comm, output, o.parts);
+  io::SharedOutput out(comm, output, o.parts, o.sync);
   try {
     if (spilled_any) {
       const std::size_t read_buffer = static_cast<std::size_t>(std::max<std::uint64_t>(

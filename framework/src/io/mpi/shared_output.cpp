@@ -29,8 +29,9 @@ bool agree_none(const dist::Communicator& comm, const std::string& mine,
 
 }  // namespace
 
-SharedOutput::SharedOutput(const dist::Communicator& comm, std::string target, bool parts)
-    : comm_(comm), target_(std::move(target)), parts_(parts) {
+SharedOutput::SharedOutput(const dist::Communicator& comm, std::string target, bool parts,
+                           bool sync)
+    : comm_(comm), target_(std::move(target)), parts_(parts), sync_(sync) {
   long pid = static_cast<long>(::getpid());
   comm_.broadcast(pid, 0);
   if (parts_)
@@ -97,7 +98,7 @@ void SharedOutput::write_at(const void* data, std::size_t size, std::uint64_t of
 bool SharedOutput::commit(const std::string& local_error, std::vector<std::string>& errors) {
   std::string error = local_error;
   if (fd_ >= 0) {
-    if (error.empty() && ::fsync(fd_) != 0)
+    if (error.empty() && sync_ && ::fsync(fd_) != 0)
       error = "fsync of " + temporary_ + " failed: " + std::strerror(errno);
     if (::close(fd_) != 0 && error.empty())
       error = "close of " + temporary_ + " failed: " + std::strerror(errno);
@@ -112,6 +113,11 @@ bool SharedOutput::commit(const std::string& local_error, std::vector<std::strin
       renamed = true;
     else
       error = "cannot rename " + temporary_ + " to " + target_ + ": " + std::strerror(errno);
+    if (renamed && sync_) {  // the rename itself on the disk too
+      const std::string dir = directory_of(target_);
+      if (const std::string e = sync_path(dir, true); !e.empty())
+        error = "fsync of the directory " + dir + " failed: " + e;
+    }
   }
   if (agree_none(comm_, error, errors)) {
     committed_ = true;
