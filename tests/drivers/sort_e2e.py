@@ -100,9 +100,10 @@ def valsort_report(recs):
 
 # ---- harness ------------------------------------------------------------------------------------
 
-def run(args, mpi=True, env_extra=None):
+def run(args, mpi=True, env_extra=None, wrapper=()):
+    """hypar-sort ARGS (under mpiexec, and under `wrapper`, e.g. strace); (code, stdout, stderr)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
-    cmd = (mpiexec if mpi else []) + [tool] + [str(a) for a in args]
+    cmd = list(wrapper) + (mpiexec if mpi else []) + [tool] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env, cwd=work)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
@@ -420,9 +421,8 @@ def fsyncs(args, output, parts=False):
     """Runs hypar-sort ARGS under strace; (exit code, stderr, the fsyncs of OUTPUT's temporary
     files, the fsyncs of its folder). strace -y names each fsync's file."""
     trace = path("fsync.trace")
-    p = subprocess.run(["strace", "-f", "-y", "-qq", "-e", "trace=fsync", "-o", trace] + mpiexec +
-                       [tool] + [str(a) for a in args], capture_output=True, timeout=TIMEOUT,
-                       env=dict(os.environ, OMP_NUM_THREADS="1"), cwd=work)
+    strace = ["strace", "-f", "-y", "-qq", "-e", "trace=fsync", "-o", trace]
+    code, _, err = run(args, wrapper=strace)
     with open(trace) as f:
         # Each call once, whole or as its "<unfinished ...>" half (its result: the exit code).
         calls = re.findall(r"fsync\(\d+<([^>]*)>", f.read())
@@ -431,7 +431,7 @@ def fsyncs(args, output, parts=False):
                            r"\.tmp-\d+")
     files = [c for c in calls if temporary.fullmatch(os.path.basename(c))]
     folder = [c for c in calls if c == os.path.realpath(work)]
-    return p.returncode, p.stderr.decode("utf-8", "replace"), files, folder
+    return code, err, files, folder
 
 
 @case("--fsync: gen and sort (in memory, out of core, parts) fsync every rank's output and its "

@@ -14,8 +14,8 @@
 // killed, a full disk, an interrupt): the final name shows the complete output or nothing.
 // Surviving a crash of the machine itself needs the data on disk before the rename, which is what
 // `sync` adds. It is off by default, as in GNU sort, gensort, cp and MPI_File_close: the fsync
-// waits for the disk (0.57 s of a 1.9 s sort of 300 MB measured here, a third of the run), and
-// most sorted outputs are scratch data that can be made again. hypar-sort's --fsync turns it on;
+// waits for the disk (a third of a sort's time, measured in docs/sorting.md), and most sorted
+// outputs are scratch data that can be made again. hypar-sort's --fsync turns it on;
 // the HDF5 checkpoints (io/hdf5.hpp) always sync, since surviving a crash is their purpose.
 
 #include <cstddef>
